@@ -1,0 +1,97 @@
+import { sortableId } from './crypto.js';
+import { keys } from './db/keys.js';
+import type { Item, TransactItem } from './db/client.js';
+import type { HttpRequest } from './http.js';
+
+/** Who did it: `admin` (platform key or admin user), `okta:scim`, `okta:jit`, `okta:universal-logout`, `system`… */
+export interface Actor {
+  readonly type: string;
+  readonly id: string;
+  readonly label?: string;
+}
+
+/** Where the request came from. */
+export interface Source {
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+/** The context every mutation carries, so its audit record can be written in the same transaction. */
+export interface AuditContext {
+  readonly teamId: string;
+  readonly region: string;
+  readonly actor: Actor;
+  readonly source: Source;
+  readonly requestId: string;
+}
+
+export interface AuditEntry {
+  readonly action: string;
+  readonly target: { readonly type: string; readonly id: string };
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+/** One line of the NDJSON export (DESIGN.md, admin API). */
+export interface AuditRecord {
+  id: string;
+  time: string;
+  workspace: string;
+  region: string;
+  actor: Actor;
+  source: Source;
+  action: string;
+  target: { type: string; id: string };
+  before: unknown;
+  after: unknown;
+  requestId: string;
+}
+
+/** Keys whose values never reach an audit record, whatever their nesting. */
+const SECRET_KEYS = /^(password|clientsecret|client_secret|secret|token|hash|tokenhash|pepper|apikey|accesstoken|refreshtoken|code|codehash|privatekey|idpcertificate_private)$/i;
+
+/** Deep copy without secrets and passwords; also drops storage key attributes. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (SECRET_KEYS.test(k)) continue;
+      if (/^(pk|sk|gsi\d+pk|gsi\d+sk|ttl)$/.test(k)) continue;
+      out[k] = redact(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function auditContextFrom(req: HttpRequest, teamId: string, region: string, actor: Actor): AuditContext {
+  return { teamId, region, actor, source: { ip: req.sourceIp, userAgent: req.userAgent }, requestId: req.requestId };
+}
+
+/** Builds the audit record of one mutation. */
+export function buildAuditRecord(ctx: AuditContext, entry: AuditEntry, now = new Date()): AuditRecord {
+  return {
+    id: sortableId(now.getTime()),
+    time: now.toISOString(),
+    workspace: ctx.teamId,
+    region: ctx.region,
+    actor: ctx.actor,
+    source: ctx.source,
+    action: entry.action,
+    target: entry.target,
+    before: entry.before === undefined ? null : redact(entry.before),
+    after: entry.after === undefined ? null : redact(entry.after),
+    requestId: ctx.requestId,
+  };
+}
+
+/** The stored item of an audit record. */
+export function auditItem(record: AuditRecord): Item {
+  return { ...keys.audit(record.workspace, record.id), ...keys.auditListing(record.workspace, record.id), type: 'audit', record };
+}
+
+/** The transaction item that writes an audit record next to the mutation it describes. */
+export function auditPut(ctx: AuditContext, entry: AuditEntry, now = new Date()): TransactItem {
+  return { Put: { Item: auditItem(buildAuditRecord(ctx, entry, now)) } };
+}

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every key of the single table is built here and nowhere else (ElectroDB's rule: keys come from
+ * declared composites). Every workspace-owned item's partition key starts with `WS#<team_id>`, so no
+ * query can reach across tenants; the only global items are lookups by unguessable ids or by
+ * issuer (tokens, issuer → workspace, used `jti`s, one-time codes).
+ *
+ * Hot listings are write-sharded: a DynamoDB partition (base table or GSI) takes about 1,000
+ * writes/s, and an Okta import writes faster than that.
+ */
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+/** Number of write shards of each workspace-wide listing (users, groups, audit). */
+export const LIST_SHARDS = 4;
+/** Number of counter shards per counted entity (transactions on one hot item would conflict). */
+export const COUNTER_SHARDS = 16;
+
+/** Stable shard of an id in `[0, n)`. */
+export function shardOf(id: string, n: number): number {
+  return createHash('sha1').update(id).digest().readUInt32BE(0) % n;
+}
+
+const ws = (teamId: string) => `WS#${teamId}`;
+/** Lower-cases a value that SCIM treats as case-insensitive (RFC 7643 `caseExact: false`). */
+const fold = (s: string) => s.toLowerCase();
+
+export const keys = {
+  // ---- workspaces -------------------------------------------------------------------------
+  workspace: (teamId: string): Key => ({ pk: ws(teamId), sk: 'WORKSPACE' }),
+  /** gsi1 listing of all workspaces of the stack. */
+  workspaceListing: (createdAt: string, teamId: string) => ({ gsi1pk: 'WORKSPACES', gsi1sk: `${createdAt}#${teamId}` }),
+  /** Global lookup: which workspaces trust an IdP issuer (Okta org URL, SAML entity id). */
+  issuer: (issuer: string, teamId: string): Key => ({ pk: `ISSUER#${issuer}`, sk: ws(teamId) }),
+  issuerPartition: (issuer: string) => `ISSUER#${issuer}`,
+  /** Global lookup: a claimed email domain routes SP-initiated login to its workspace. */
+  emailDomain: (domain: string): Key => ({ pk: `DOMAIN#${fold(domain)}`, sk: 'DOMAIN' }),
+
+  // ---- bearer tokens of every kind (SCIM, API, MCP, session, OAuth) --------------------------
+  /** Global lookup by token id; the id is embedded in the token string itself. */
+  token: (tokenId: string): Key => ({ pk: `TOKEN#${tokenId}`, sk: 'TOKEN' }),
+  /** gsi1: a workspace's tokens of one kind, newest last. */
+  tokenListing: (teamId: string, kind: string, createdAt: string, tokenId: string) => ({
+    gsi1pk: `${ws(teamId)}#TOKENS#${kind}`,
+    gsi1sk: `${createdAt}#${tokenId}`,
+  }),
+  tokenListingPartition: (teamId: string, kind: string) => `${ws(teamId)}#TOKENS#${kind}`,
+  /** gsi2: everything that grants a user access (sessions, API/MCP/OAuth tokens): revoke-all is one query. */
+  userAccess: (teamId: string, userId: string, kind: string, tokenId: string) => ({
+    gsi2pk: `${ws(teamId)}#USER#${userId}#ACCESS`,
+    gsi2sk: `${kind}#${tokenId}`,
+  }),
+  userAccessPartition: (teamId: string, userId: string) => `${ws(teamId)}#USER#${userId}#ACCESS`,
+
+  // ---- audit --------------------------------------------------------------------------------
+  audit: (teamId: string, auditId: string): Key => ({ pk: `${ws(teamId)}#AUDIT#${auditId}`, sk: 'AUDIT' }),
+  /** gsi1: a workspace's audit trail in time order, sharded; the export merges the shards. */
+  auditListing: (teamId: string, auditId: string) => ({
+    gsi1pk: `${ws(teamId)}#AUDIT#${shardOf(auditId, LIST_SHARDS)}`,
+    gsi1sk: auditId,
+  }),
+  auditListingPartition: (teamId: string, shard: number) => `${ws(teamId)}#AUDIT#${shard}`,
+
+  // ---- SCIM users and groups ------------------------------------------------------------------
+  user: (teamId: string, userId: string): Key => ({ pk: `${ws(teamId)}#USER#${userId}`, sk: 'USER' }),
+  userListing: (teamId: string, userId: string) => ({
+    gsi1pk: `${ws(teamId)}#USERS#${shardOf(userId, LIST_SHARDS)}`,
+    gsi1sk: userId,
+  }),
+  userListingPartition: (teamId: string, shard: number) => `${ws(teamId)}#USERS#${shard}`,
+  /** Uniqueness guard and equality index of userName (case-insensitive). */
+  userName: (teamId: string, userName: string): Key => ({ pk: `${ws(teamId)}#USERNAME#${fold(userName)}`, sk: 'UNIQUE' }),
+  /** Equality index of externalId (case-sensitive per RFC 7643). */
+  userExternalId: (teamId: string, externalId: string): Key => ({ pk: `${ws(teamId)}#USEREXT#${externalId}`, sk: 'UNIQUE' }),
+  /** Equality index of e-mail addresses (not unique): one item per (email, user). */
+  userEmail: (teamId: string, email: string, userId: string): Key => ({ pk: `${ws(teamId)}#USEREMAIL#${fold(email)}`, sk: userId }),
+  userEmailPartition: (teamId: string, email: string) => `${ws(teamId)}#USEREMAIL#${fold(email)}`,
+  /** IdP (issuer, subject) recorded at SSO sign-in, for Universal Logout's `iss_sub`. */
+  userSubject: (teamId: string, issuer: string, subject: string): Key => ({ pk: `${ws(teamId)}#SUBJECT#${issuer}#${subject}`, sk: 'UNIQUE' }),
+
+  group: (teamId: string, groupId: string): Key => ({ pk: `${ws(teamId)}#GROUP#${groupId}`, sk: 'GROUP' }),
+  groupListing: (teamId: string, groupId: string) => ({
+    gsi1pk: `${ws(teamId)}#GROUPS#${shardOf(groupId, LIST_SHARDS)}`,
+    gsi1sk: groupId,
+  }),
+  groupListingPartition: (teamId: string, shard: number) => `${ws(teamId)}#GROUPS#${shard}`,
+  groupName: (teamId: string, displayName: string): Key => ({ pk: `${ws(teamId)}#GROUPNAME#${fold(displayName)}`, sk: 'UNIQUE' }),
+  groupExternalId: (teamId: string, externalId: string): Key => ({ pk: `${ws(teamId)}#GROUPEXT#${externalId}`, sk: 'UNIQUE' }),
+  /**
+   * One item per membership edge, spread over `LIST_SHARDS` partitions per group so that a
+   * 100,000-member group takes writes as fast as a small one; gsi2 lists a user's groups.
+   */
+  membership: (teamId: string, groupId: string, userId: string) => ({
+    pk: `${ws(teamId)}#GROUP#${groupId}#MEMBERS#${shardOf(userId, LIST_SHARDS)}`,
+    sk: userId,
+    gsi2pk: `${ws(teamId)}#USER#${userId}#GROUPS`,
+    gsi2sk: groupId,
+  }),
+  membershipPartition: (teamId: string, groupId: string, shard: number) => `${ws(teamId)}#GROUP#${groupId}#MEMBERS#${shard}`,
+  userGroupsPartition: (teamId: string, userId: string) => `${ws(teamId)}#USER#${userId}#GROUPS`,
+
+  /** Sharded counters (users, groups, members of a group): `totalResults` without reading every item. */
+  counter: (teamId: string, counted: string, shard: number): Key => ({ pk: `${ws(teamId)}#COUNT#${counted}`, sk: `S${shard}` }),
+  counterPartition: (teamId: string, counted: string) => `${ws(teamId)}#COUNT#${counted}`,
+  /** Where a served list page ended, so that page k costs what page 1 costs (Okta imports by startIndex). */
+  pageCursor: (teamId: string, queryHash: string, startIndex: number): Key => ({ pk: `${ws(teamId)}#PAGE#${queryHash}`, sk: `I${startIndex}` }),
+
+  // ---- one-time and replay-guard items (all with TTL) ------------------------------------------
+  oidcState: (state: string): Key => ({ pk: `OIDCSTATE#${state}`, sk: 'STATE' }),
+  samlRequest: (teamId: string, requestId: string): Key => ({ pk: `${ws(teamId)}#SAMLREQ#${requestId}`, sk: 'REQ' }),
+  samlAssertion: (teamId: string, assertionId: string): Key => ({ pk: `${ws(teamId)}#SAMLASSERT#${assertionId}`, sk: 'USED' }),
+  ssoCode: (codeHash: string): Key => ({ pk: `SSOCODE#${codeHash}`, sk: 'CODE' }),
+  oauthCode: (codeHash: string): Key => ({ pk: `OAUTHCODE#${codeHash}`, sk: 'CODE' }),
+  usedJti: (issuer: string, jti: string): Key => ({ pk: `JTI#${issuer}#${jti}`, sk: 'USED' }),
+} as const;

@@ -1,0 +1,80 @@
+import { readFile, writeFile, mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+
+/** Where secret values live: Secrets Manager on AWS, a local JSON file under `npm start`. */
+export interface SecretStore {
+  /** The secret's value; throws when it does not exist. Cached for at most `maxAgeMs`. */
+  get(name: string): Promise<string>;
+  /** Creates or replaces a secret (per-workspace Okta client secrets). */
+  put(name: string, value: string): Promise<void>;
+}
+
+const DEFAULT_MAX_AGE_MS = 5 * 60_000;
+
+/** Secrets Manager with an in-memory cache bounded by age (Powertools' `getSecret({ maxAge })` pattern). */
+export class AwsSecretStore implements SecretStore {
+  private readonly cache = new Map<string, { value: string; at: number }>();
+  constructor(
+    private readonly client = new SecretsManagerClient({}),
+    private readonly maxAgeMs = DEFAULT_MAX_AGE_MS,
+  ) {}
+
+  async get(name: string): Promise<string> {
+    const hit = this.cache.get(name);
+    if (hit && Date.now() - hit.at < this.maxAgeMs) return hit.value;
+    const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
+    if (out.SecretString === undefined) throw new Error(`Secret ${name} has no string value`);
+    this.cache.set(name, { value: out.SecretString, at: Date.now() });
+    return out.SecretString;
+  }
+
+  async put(name: string, value: string): Promise<void> {
+    try {
+      await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    } catch (err) {
+      if (!(err instanceof ResourceNotFoundException)) throw err;
+      await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+    }
+    this.cache.set(name, { value, at: Date.now() });
+  }
+}
+
+/** Local stand-in for Secrets Manager: one JSON file (mode 0600) under the data folder. */
+export class FileSecretStore implements SecretStore {
+  private data: Record<string, string> | undefined;
+  constructor(private readonly file: string) {}
+
+  private async load(): Promise<Record<string, string>> {
+    if (this.data) return this.data;
+    try {
+      this.data = JSON.parse(await readFile(this.file, 'utf8')) as Record<string, string>;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.data = {};
+    }
+    return this.data;
+  }
+
+  async get(name: string): Promise<string> {
+    const data = await this.load();
+    const v = data[name];
+    if (v === undefined) throw new Error(`Secret ${name} not found`);
+    return v;
+  }
+
+  async put(name: string, value: string): Promise<void> {
+    const data = await this.load();
+    data[name] = value;
+    await mkdir(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(data, null, 2), { mode: 0o600 });
+    await rename(tmp, this.file);
+  }
+}
