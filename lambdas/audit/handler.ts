@@ -1,7 +1,4 @@
-import { NotImplemented } from '#shared/errors.js';
-import { makeHandler } from '#shared/lambda.js';
+import { makeHandler } from '../shared/lambda.js';
+import { createAuditApp } from './app.js';
 
-/** Placeholder until its issue lands: answers 501 in the group's error envelope. */
-export const handler = makeHandler('api', () => async () => {
-  throw new NotImplemented('The audit endpoint group');
-});
+export const handler = makeHandler('api', createAuditApp);

@@ -26,16 +26,25 @@ let seq = 0;
  * sequence, then randomness. Sorting ids as strings sorts by creation time.
  */
 export function sortableId(now = Date.now()): string {
+  return timeIdPrefix(now) + nextSeq(now) + randomId(8);
+}
+
+/** The first 10 characters of every `sortableId` made at `ms`: ids sort before/after it by time. */
+export function timeIdPrefix(ms: number): string {
+  let t = '';
+  let n = Math.max(0, Math.floor(ms));
+  for (let i = 0; i < 10; i++) {
+    t = ID_ALPHABET[n % 32]! + t;
+    n = Math.floor(n / 32);
+  }
+  return t;
+}
+
+function nextSeq(now: number): string {
   if (now === lastMs) seq = (seq + 1) % 1_048_576;
   else {
     lastMs = now;
     seq = 0;
-  }
-  let t = '';
-  let n = now;
-  for (let i = 0; i < 10; i++) {
-    t = ID_ALPHABET[n % 32]! + t;
-    n = Math.floor(n / 32);
   }
   let s = '';
   let m = seq;
@@ -43,7 +52,7 @@ export function sortableId(now = Date.now()): string {
     s = ID_ALPHABET[m % 32]! + s;
     m = Math.floor(m / 32);
   }
-  return t + s + randomId(8);
+  return s;
 }
 
 export interface MintedToken {

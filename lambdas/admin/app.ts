@@ -1,0 +1,322 @@
+import { X509Certificate } from 'node:crypto';
+import { authenticateAdmin, requirePlatform, type AdminPrincipal } from '../shared/admin-auth.js';
+import { auditContextFrom } from '../shared/audit.js';
+import { randomUUID } from 'node:crypto';
+import type { Deps } from '../shared/deps.js';
+import { ConditionFailed } from '../shared/db/client.js';
+import { BadRequest, Conflict, NotFound } from '../shared/errors.js';
+import { json, type HttpRequest, type HttpResponse } from '../shared/http.js';
+import type { App } from '../shared/lambda.js';
+import { TokenRepo } from '../shared/repos/tokens.js';
+import { DEFAULT_ROLES, WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
+import { router } from '../shared/router.js';
+import { setupUrls } from '../shared/setup-urls.js';
+import { parseJsonBody } from '../shared/validate.js';
+import { listGroups, listUsers } from './directory.js';
+import { adminPage } from './page.js';
+import { CreateWorkspaceBody, OktaBody, RoleMappingsBody, RolesBody, SamlBody, ScimTokenBody } from './schemas.js';
+
+const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What the admin API shows of a workspace: never a secret, always this region's setup URLs. */
+export function workspaceView(deps: Deps, w: Workspace) {
+  return {
+    id: w.id,
+    name: w.name,
+    region: w.region,
+    createdAt: w.createdAt,
+    updatedAt: w.updatedAt,
+    setup: setupUrls(deps.config, w.id),
+    okta: w.okta
+      ? {
+          domain: w.okta.domain,
+          issuer: w.okta.issuer,
+          clientId: w.okta.clientId,
+          clientSecretSet: true,
+          signInEnabled: w.okta.signInEnabled,
+          jitEnabled: w.okta.jitEnabled,
+          partialLogout: w.okta.partialLogout,
+          sharedSignalsEnabled: w.okta.sharedSignalsEnabled,
+          updatedAt: w.okta.updatedAt,
+        }
+      : null,
+    saml: w.saml ?? null,
+    emailDomains: w.emailDomains,
+    roles: w.roles,
+    defaultRole: w.defaultRole,
+    roleMappings: w.roleMappings,
+  };
+}
+
+/**
+ * Derives the Okta org issuer from the domain an admin typed (seed 000: "generates the Okta issuer
+ * from your domain"). Deployed stacks accept HTTPS only; local mode also accepts a plain-HTTP
+ * loopback URL so that the local Okta stand-in can be the issuer (DESIGN.md).
+ */
+export function issuerFromDomain(input: string, local: boolean): { domain: string; issuer: string } {
+  const raw = input.trim().replace(/\/+$/, '');
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new BadRequest('domain: not a valid Okta domain (e.g. acme.okta.com).', { code: 'validation_failed' });
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol === 'http:' && !(local && loopback)) {
+    throw new BadRequest('domain: the Okta issuer must use HTTPS.', { code: 'validation_failed' });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new BadRequest('domain: the Okta issuer must use HTTPS.', { code: 'validation_failed' });
+  }
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new BadRequest('domain: enter only the Okta domain, e.g. acme.okta.com (the org authorization server is used).', {
+      code: 'validation_failed',
+    });
+  }
+  if (!loopback && !/^([a-z0-9-]+\.)+[a-z]{2,63}$/i.test(url.hostname)) {
+    throw new BadRequest('domain: not a valid Okta domain (e.g. acme.okta.com).', { code: 'validation_failed' });
+  }
+  return { domain: url.host.toLowerCase(), issuer: `${url.protocol}//${url.host.toLowerCase()}` };
+}
+
+/** Normalises a PEM or bare-base64 certificate and checks that it parses as X.509. */
+export function normaliseCertificate(input: string): string {
+  const body = input
+    .replace(/-----(BEGIN|END) CERTIFICATE-----/g, '')
+    .replace(/\s+/g, '');
+  const pem = `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`;
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new BadRequest('idpCertificate: not a valid X.509 certificate (paste the PEM from Okta\'s "View SAML setup instructions").', {
+      code: 'validation_failed',
+    });
+  }
+  return pem;
+}
+
+export function createAdminApp(deps: Deps): App {
+  const workspaces = new WorkspaceRepo(deps.db);
+  const tokens = async () => new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+
+  /** Authenticates and loads the workspace a request names. */
+  async function scoped(req: HttpRequest, teamId: string): Promise<{ p: AdminPrincipal; w: Workspace }> {
+    const p = await authenticateAdmin(deps, req, teamId);
+    if (!TEAM_ID.test(teamId)) throw new NotFound(`Workspace ${teamId} does not exist in this region.`);
+    return { p, w: await workspaces.require(teamId) };
+  }
+
+  async function saveWorkspace(req: HttpRequest, p: AdminPrincipal, before: Workspace, next: Workspace, action: string, extra = [] as Parameters<WorkspaceRepo['update']>[4]) {
+    try {
+      await workspaces.update(auditContextFrom(req, before.id, deps.config.REGION_ID, p.actor), before, next, action, extra);
+    } catch (err) {
+      if (err instanceof ConditionFailed) {
+        if (err.failedIndexes.includes(0)) throw new Conflict('The workspace changed concurrently; reload and retry.');
+        throw new Conflict('An email domain is already claimed by another workspace.');
+      }
+      throw err;
+    }
+  }
+
+  return router([
+    [
+      'GET',
+      '/api/health',
+      async () => {
+        await deps.db.get({ pk: 'HEALTH', sk: 'HEALTH' });
+        return json(200, { status: 'ok', region: deps.config.REGION_ID });
+      },
+    ],
+    ['GET', '/admin', async (req) => adminPage(deps, req)],
+    [
+      'POST',
+      '/api/admin/workspaces',
+      async (req) => {
+        const p = await authenticateAdmin(deps, req);
+        requirePlatform(p);
+        const body = parseJsonBody(CreateWorkspaceBody, req.body);
+        const now = deps.now().toISOString();
+        const w: Workspace = {
+          id: randomUUID(),
+          name: body.name,
+          region: deps.config.REGION_ID,
+          createdAt: now,
+          updatedAt: now,
+          roles: DEFAULT_ROLES,
+          defaultRole: 'member',
+          roleMappings: { groups: [], roleValues: [] },
+          emailDomains: [],
+        };
+        await workspaces.create(auditContextFrom(req, w.id, deps.config.REGION_ID, p.actor), w);
+        return json(201, workspaceView(deps, w), { location: `${deps.config.API_URL}/api/admin/workspaces/${w.id}` });
+      },
+    ],
+    [
+      'GET',
+      '/api/admin/workspaces/:teamId',
+      async (req, { teamId }) => {
+        const { w } = await scoped(req, teamId!);
+        return json(200, workspaceView(deps, w));
+      },
+    ],
+    [
+      'PUT',
+      '/api/admin/workspaces/:teamId/okta',
+      async (req, { teamId }) => {
+        const { p, w } = await scoped(req, teamId!);
+        const body = parseJsonBody(OktaBody, req.body);
+        const { domain, issuer } = issuerFromDomain(body.domain, deps.config.LOCAL_MODE);
+        if (!body.clientSecret && !w.okta) throw new BadRequest('clientSecret: required when Okta is first configured.', { code: 'validation_failed' });
+        const secretName = `${deps.config.WORKSPACE_SECRET_PREFIX}/${w.id}/okta-client-secret`;
+        // The secret goes to the secret store first: a workspace never points at a secret that is not there.
+        if (body.clientSecret) await deps.secrets.put(secretName, body.clientSecret);
+        const now = deps.now().toISOString();
+        const emailDomains = body.emailDomains ?? w.emailDomains;
+        const next: Workspace = {
+          ...w,
+          updatedAt: now,
+          emailDomains,
+          okta: {
+            domain,
+            issuer,
+            clientId: body.clientId,
+            clientSecretName: secretName,
+            signInEnabled: body.signInEnabled,
+            jitEnabled: body.jitEnabled,
+            partialLogout: body.partialLogout,
+            sharedSignalsEnabled: body.sharedSignalsEnabled,
+            updatedAt: now,
+          },
+        };
+        await saveWorkspace(req, p, w, next, 'workspace.okta_configured', [
+          ...WorkspaceRepo.issuerLinkItems(w.id, w.okta?.issuer, issuer),
+          ...WorkspaceRepo.domainClaimItems(w.id, w.emailDomains, emailDomains),
+        ]);
+        return json(200, workspaceView(deps, next));
+      },
+    ],
+    [
+      'PUT',
+      '/api/admin/workspaces/:teamId/saml',
+      async (req, { teamId }) => {
+        const { p, w } = await scoped(req, teamId!);
+        const body = parseJsonBody(SamlBody, req.body);
+        const certs = (body.idpCertificates ?? [body.idpCertificate!]).map(normaliseCertificate);
+        const now = deps.now().toISOString();
+        const next: Workspace = {
+          ...w,
+          updatedAt: now,
+          saml: {
+            idpSsoUrl: body.idpSsoUrl,
+            idpEntityId: body.idpEntityId,
+            idpCertificates: certs,
+            allowIdpInitiated: body.allowIdpInitiated,
+            ...(body.groupPrefix !== undefined ? { groupPrefix: body.groupPrefix } : {}),
+            ...(body.appInstanceId !== undefined ? { appInstanceId: body.appInstanceId } : {}),
+            updatedAt: now,
+          },
+        };
+        await saveWorkspace(req, p, w, next, 'workspace.saml_configured', WorkspaceRepo.issuerLinkItems(w.id, w.saml?.idpEntityId, body.idpEntityId));
+        return json(200, workspaceView(deps, next));
+      },
+    ],
+    [
+      'PUT',
+      '/api/admin/workspaces/:teamId/roles',
+      async (req, { teamId }) => {
+        const { p, w } = await scoped(req, teamId!);
+        const body = parseJsonBody(RolesBody, req.body);
+        const ids = body.roles.map((r) => r.id);
+        if (new Set(ids).size !== ids.length) throw new BadRequest('roles: role ids must be unique.', { code: 'validation_failed' });
+        if (!ids.includes(body.defaultRole)) throw new BadRequest('defaultRole: must be one of the roles.', { code: 'validation_failed' });
+        const orphan = [...w.roleMappings.groups, ...w.roleMappings.roleValues].find((m) => !ids.includes(m.role));
+        if (orphan) throw new BadRequest(`roles: role ${orphan.role} is still used by a role mapping; change the mappings first.`, { code: 'validation_failed' });
+        const next: Workspace = { ...w, updatedAt: deps.now().toISOString(), roles: body.roles, defaultRole: body.defaultRole };
+        await saveWorkspace(req, p, w, next, 'workspace.roles_updated');
+        return json(200, workspaceView(deps, next));
+      },
+    ],
+    [
+      'PUT',
+      '/api/admin/workspaces/:teamId/role-mappings',
+      async (req, { teamId }) => {
+        const { p, w } = await scoped(req, teamId!);
+        const body = parseJsonBody(RoleMappingsBody, req.body);
+        const ids = new Set(w.roles.map((r) => r.id));
+        const unknown = [...body.groups, ...body.roleValues].find((m) => !ids.has(m.role));
+        if (unknown) throw new BadRequest(`role ${unknown.role} is not in the workspace's role catalogue.`, { code: 'validation_failed' });
+        const next: Workspace = { ...w, updatedAt: deps.now().toISOString(), roleMappings: { groups: body.groups, roleValues: body.roleValues } };
+        await saveWorkspace(req, p, w, next, 'workspace.role_mappings_updated');
+        return json(200, workspaceView(deps, next));
+      },
+    ],
+    [
+      'POST',
+      '/api/admin/workspaces/:teamId/scim-tokens',
+      async (req, { teamId }) => {
+        const { p, w } = await scoped(req, teamId!);
+        const body = parseJsonBody(ScimTokenBody, req.body);
+        const expiresAt = body.expiresAt ? new Date(body.expiresAt) : undefined;
+        if (expiresAt && expiresAt.getTime() <= deps.now().getTime()) throw new BadRequest('expiresAt: must be in the future.', { code: 'validation_failed' });
+        const repo = await tokens();
+        const { token, record } = await repo.mint(auditContextFrom(req, w.id, deps.config.REGION_ID, p.actor), {
+          kind: 'scim',
+          teamId: w.id,
+          label: body.label,
+          ...(expiresAt ? { expiresAt } : {}),
+        });
+        return json(201, { id: record.id, label: record.label, token, createdAt: record.createdAt, expiresAt: record.expiresAt ?? null, lastUsedAt: null });
+      },
+    ],
+    [
+      'GET',
+      '/api/admin/workspaces/:teamId/scim-tokens',
+      async (req, { teamId }) => {
+        const { w } = await scoped(req, teamId!);
+        const list = await (await tokens()).listForWorkspace(w.id, 'scim');
+        const now = deps.now().getTime();
+        return json(200, {
+          tokens: list.map((t) => ({
+            id: t.id,
+            label: t.label ?? null,
+            createdAt: t.createdAt,
+            expiresAt: t.expiresAt ?? null,
+            lastUsedAt: t.lastUsedAt ?? null,
+            expired: t.expiresAt ? Date.parse(t.expiresAt) <= now : false,
+          })),
+        });
+      },
+    ],
+    [
+      'DELETE',
+      '/api/admin/workspaces/:teamId/scim-tokens/:tokenId',
+      async (req, { teamId, tokenId }) => {
+        const { p, w } = await scoped(req, teamId!);
+        const repo = await tokens();
+        const existing = await repo.get(tokenId!);
+        if (!existing || existing.teamId !== w.id || existing.kind !== 'scim') throw new NotFound(`SCIM token ${tokenId} does not exist in this workspace.`);
+        await repo.revoke(auditContextFrom(req, w.id, deps.config.REGION_ID, p.actor), tokenId!, w.id);
+        return { status: 204, headers: {}, body: '' };
+      },
+    ],
+    [
+      'GET',
+      '/api/admin/workspaces/:teamId/users',
+      async (req, { teamId }) => {
+        const { w } = await scoped(req, teamId!);
+        return listUsers(deps, req, w.id);
+      },
+    ],
+    [
+      'GET',
+      '/api/admin/workspaces/:teamId/groups',
+      async (req, { teamId }) => {
+        const { w } = await scoped(req, teamId!);
+        return listGroups(deps, req, w.id);
+      },
+    ],
+  ]);
+}
+
+export type { HttpResponse };

@@ -1,0 +1,248 @@
+import { keys, type Key } from '../db/keys.js';
+import type { Db, Item, TransactItem } from '../db/client.js';
+import { auditPut, type AuditContext } from '../audit.js';
+import { parseToken, type TokenHasher, type TokenKind } from '../crypto.js';
+import { AppError, NotFound } from '../errors.js';
+
+/** A stored bearer secret of any kind; the token itself is never stored, only its keyed hash. */
+export interface StoredToken {
+  id: string;
+  kind: TokenKind;
+  teamId: string;
+  /** The user it acts for (sessions, API, MCP and OAuth tokens); absent for SCIM tokens. */
+  userId?: string;
+  label?: string;
+  scopes?: string[];
+  createdAt: string;
+  /** ISO time after which the token is refused; absent = no expiry. */
+  expiresAt?: string;
+  lastUsedAt?: string;
+  /** Free-form, non-secret context (e.g. the IdP session of an SSO session, the OAuth grant id). */
+  meta?: Record<string, unknown>;
+}
+
+/** Why a presented token was refused; each caller renders it in its own protocol envelope. */
+export type TokenRejection = 'malformed' | 'wrong_region' | 'unknown' | 'expired' | 'wrong_kind';
+
+export class TokenRejected extends AppError {
+  readonly reason: TokenRejection;
+  /** For `wrong_region`: the region named in the token's prefix. */
+  readonly tokenRegion?: string;
+  constructor(reason: TokenRejection, message: string, tokenRegion?: string) {
+    super(401, 'invalid_token', message);
+    this.reason = reason;
+    if (tokenRegion) this.tokenRegion = tokenRegion;
+  }
+}
+
+export interface MintInput {
+  kind: TokenKind;
+  teamId: string;
+  userId?: string;
+  label?: string;
+  scopes?: string[];
+  expiresAt?: Date;
+  meta?: Record<string, unknown>;
+}
+
+/** How often `lastUsedAt` is written at most: a hot SCIM token must not become a hot item. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+/** Hard ceiling on what one revoke-all may touch (a user with more tokens than this is an abuse case). */
+const MAX_USER_TOKENS = 5_000;
+
+function publicView(item: Item): StoredToken {
+  const t: StoredToken = {
+    id: String(item.id),
+    kind: item.kind as TokenKind,
+    teamId: String(item.teamId),
+    createdAt: String(item.createdAt),
+  };
+  if (item.userId !== undefined) t.userId = String(item.userId);
+  if (item.label !== undefined) t.label = String(item.label);
+  if (Array.isArray(item.scopes)) t.scopes = item.scopes.map(String);
+  if (item.expiresAt !== undefined) t.expiresAt = String(item.expiresAt);
+  if (item.lastUsedAt !== undefined) t.lastUsedAt = String(item.lastUsedAt);
+  if (item.meta && typeof item.meta === 'object') t.meta = item.meta as Record<string, unknown>;
+  return t;
+}
+
+/**
+ * All bearer secrets: SCIM, API, MCP, session and OAuth tokens. One item per token keyed by the id
+ * embedded in the token (one GetItem to authenticate), listed per workspace and kind (gsi1) and
+ * indexed per user (gsi2) so that revoking all of a user's access is one query.
+ */
+export class TokenRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly hasher: TokenHasher,
+    private readonly region: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Builds the token and the transaction item that stores it (callers add it to their own transaction). */
+  prepare(input: MintInput): { token: string; record: StoredToken; put: TransactItem } {
+    const minted = this.hasher.mint(this.region, input.kind);
+    const createdAt = this.now().toISOString();
+    const record: StoredToken = { id: minted.id, kind: input.kind, teamId: input.teamId, createdAt };
+    if (input.userId) record.userId = input.userId;
+    if (input.label) record.label = input.label;
+    if (input.scopes) record.scopes = input.scopes;
+    if (input.expiresAt) record.expiresAt = input.expiresAt.toISOString();
+    if (input.meta) record.meta = input.meta;
+    const item: Item = {
+      ...keys.token(minted.id),
+      ...keys.tokenListing(input.teamId, input.kind, createdAt, minted.id),
+      ...(input.userId ? keys.userAccess(input.teamId, input.userId, input.kind, minted.id) : {}),
+      type: 'token',
+      ...record,
+      hash: minted.hash,
+      // TTL a day after expiry: DynamoDB deletes lazily, and reads check `expiresAt` themselves.
+      ...(input.expiresAt ? { ttl: Math.floor(input.expiresAt.getTime() / 1000) + 86_400 } : {}),
+    };
+    return { token: minted.token, record, put: { Put: { Item: item, ConditionExpression: 'attribute_not_exists(pk)' } } };
+  }
+
+  /** Mints a token and writes it with its audit record in one transaction. */
+  async mint(ctx: AuditContext, input: MintInput, action = `${input.kind}_token.created`): Promise<{ token: string; record: StoredToken }> {
+    const { token, record, put } = this.prepare(input);
+    await this.db.transact([put, auditPut(ctx, { action, target: { type: `${input.kind}_token`, id: record.id }, after: record })]);
+    return { token, record };
+  }
+
+  /** The storage key of a presented token, so callers can fetch it in a `batchGet` with other items. */
+  keyOf(token: string): Key {
+    const parsed = parseToken(token);
+    if (!parsed) throw new TokenRejected('malformed', 'The bearer token is malformed.');
+    if (parsed.region !== this.region) {
+      throw new TokenRejected('wrong_region', `This token belongs to the ${parsed.region.toUpperCase()} region; this is the ${this.region.toUpperCase()} region.`, parsed.region);
+    }
+    return keys.token(parsed.id);
+  }
+
+  /**
+   * Checks a presented token against its loaded item: hash (constant time), kind, expiry.
+   * Also refreshes `lastUsedAt` at most once a minute, off the response's critical path.
+   */
+  check(token: string, item: Item | undefined, kinds: readonly TokenKind[]): StoredToken {
+    if (!item || typeof item.hash !== 'string' || !this.hasher.verify(token, item.hash)) {
+      throw new TokenRejected('unknown', 'The bearer token is unknown or has been revoked.');
+    }
+    const record = publicView(item);
+    if (!kinds.includes(record.kind)) throw new TokenRejected('wrong_kind', `A ${record.kind} token cannot be used here.`);
+    const now = this.now();
+    if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) {
+      throw new TokenRejected('expired', 'The bearer token has expired.');
+    }
+    if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) > LAST_USED_GRANULARITY_MS) {
+      this.touch(record.id, now).catch(() => undefined);
+    }
+    return record;
+  }
+
+  /** Authenticates a presented token in one round trip. */
+  async authenticate(token: string, kinds: readonly TokenKind[]): Promise<StoredToken> {
+    const key = this.keyOf(token);
+    return this.check(token, await this.db.get(key), kinds);
+  }
+
+  private async touch(id: string, now: Date): Promise<void> {
+    await this.db.update(keys.token(id), {
+      UpdateExpression: 'SET lastUsedAt = :n',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':n': now.toISOString() },
+    });
+  }
+
+  /** Tokens of one kind in a workspace (no secrets), oldest first. */
+  async listForWorkspace(teamId: string, kind: TokenKind, limit = 500): Promise<StoredToken[]> {
+    const items = await this.db.queryAll(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': keys.tokenListingPartition(teamId, kind) },
+      },
+      limit,
+    );
+    return items.map(publicView);
+  }
+
+  async get(id: string): Promise<StoredToken | undefined> {
+    const item = await this.db.get(keys.token(id));
+    return item ? publicView(item) : undefined;
+  }
+
+  /** Revokes one token of a workspace, with its audit record. */
+  async revoke(ctx: AuditContext, id: string, teamId: string, action?: string): Promise<StoredToken> {
+    const existing = await this.get(id);
+    if (!existing || existing.teamId !== teamId) throw new NotFound(`Token ${id} does not exist in this workspace.`);
+    await this.db.transact([
+      { Delete: { Key: keys.token(id), ConditionExpression: 'attribute_exists(pk)' } },
+      auditPut(ctx, { action: action ?? `${existing.kind}_token.revoked`, target: { type: `${existing.kind}_token`, id }, before: existing }),
+    ]);
+    return existing;
+  }
+
+  /** Deletes a token by its presented secret (RFC 7009 style: unknown tokens are not an error). */
+  async revokePresented(ctx: (t: StoredToken) => AuditContext, token: string): Promise<StoredToken | undefined> {
+    let key: Key;
+    try {
+      key = this.keyOf(token);
+    } catch {
+      return undefined;
+    }
+    const item = await this.db.get(key);
+    if (!item || typeof item.hash !== 'string' || !this.hasher.verify(token, item.hash)) return undefined;
+    const record = publicView(item);
+    await this.db.transact([
+      { Delete: { Key: key } },
+      auditPut(ctx(record), { action: `${record.kind}_token.revoked`, target: { type: `${record.kind}_token`, id: record.id }, before: record }),
+    ]);
+    return record;
+  }
+
+  /** Every live token of a user (one query over the user's index; no scan). */
+  async listForUser(teamId: string, userId: string): Promise<StoredToken[]> {
+    const items = await this.db.queryAll(
+      {
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p',
+        ExpressionAttributeValues: { ':p': keys.userAccessPartition(teamId, userId) },
+      },
+      MAX_USER_TOKENS,
+    );
+    const now = this.now().getTime();
+    return items.map(publicView).filter((t) => !t.expiresAt || Date.parse(t.expiresAt) > now);
+  }
+
+  /**
+   * Revokes every token of a user (optionally only some kinds) with one query over the user's
+   * index, then deletes in transactions of 99 tokens plus their audit record, in parallel.
+   * Effective on the very next request: authentication reads the token item with a strongly
+   * consistent read and no cache.
+   */
+  async revokeAllForUser(
+    ctx: AuditContext,
+    teamId: string,
+    userId: string,
+    opts: { kinds?: readonly TokenKind[]; action?: string; reason?: string } = {},
+  ): Promise<StoredToken[]> {
+    const all = await this.listForUser(teamId, userId);
+    const victims = opts.kinds ? all.filter((t) => opts.kinds!.includes(t.kind)) : all;
+    const chunks: StoredToken[][] = [];
+    for (let i = 0; i < victims.length; i += 99) chunks.push(victims.slice(i, i + 99));
+    await Promise.all(
+      chunks.map((chunk) =>
+        this.db.transact([
+          ...chunk.map((t): TransactItem => ({ Delete: { Key: keys.token(t.id) } })),
+          auditPut(ctx, {
+            action: opts.action ?? 'session.revoked',
+            target: { type: 'user', id: userId },
+            before: { tokens: chunk.map((t) => ({ id: t.id, kind: t.kind })) },
+            after: { revoked: chunk.length, ...(opts.reason ? { reason: opts.reason } : {}) },
+          }),
+        ]),
+      ),
+    );
+    return victims;
+  }
+}

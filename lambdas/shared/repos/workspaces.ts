@@ -1,0 +1,187 @@
+import { keys } from '../db/keys.js';
+import type { Db, Item, TransactItem } from '../db/client.js';
+import { auditPut, type AuditContext } from '../audit.js';
+import { NotFound } from '../errors.js';
+
+export interface Role {
+  id: string;
+  displayName: string;
+  description?: string;
+}
+
+export interface GroupRoleMapping {
+  /** IdP group name (SCIM displayName, SAML/OIDC `groups` claim value). */
+  group: string;
+  role: string;
+  /** Extra grants on top of the role (seed 001: `archetype-eng`). */
+  grants?: string[];
+}
+
+export interface RoleValueMapping {
+  /** IdP role value exactly as the IdP sends it (seed 004: `roles[primary eq true].value`). */
+  value: string;
+  role: string;
+}
+
+export interface OktaConfig {
+  /** The Okta org domain as entered, e.g. `acme.okta.com`. */
+  domain: string;
+  /** Derived from the domain: the org authorization server's issuer, e.g. `https://acme.okta.com`. */
+  issuer: string;
+  clientId: string;
+  /** Name of the Secrets Manager secret holding the client secret (never the value). */
+  clientSecretName: string;
+  signInEnabled: boolean;
+  jitEnabled: boolean;
+  /** Universal Logout partial-support mode: revoke refresh tokens only (Okta's checkbox). */
+  partialLogout: boolean;
+  /** Accept CAEP session-revoked SETs pushed by this org (Shared Signals). */
+  sharedSignalsEnabled: boolean;
+  updatedAt: string;
+}
+
+export interface SamlConfig {
+  idpSsoUrl: string;
+  idpEntityId: string;
+  /** PEM certificates; two are accepted at once while Okta rotates its signing certificate. */
+  idpCertificates: string[];
+  allowIdpInitiated: boolean;
+  /** Only groups starting with this prefix are taken from the assertion (seed 001: `claresia-`). */
+  groupPrefix?: string;
+  /** Okta's SAML app instance id: the `sub` of its Universal Logout JWTs for SAML apps. */
+  appInstanceId?: string;
+  updatedAt: string;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  region: string;
+  createdAt: string;
+  updatedAt: string;
+  okta?: OktaConfig;
+  saml?: SamlConfig;
+  roles: Role[];
+  defaultRole: string;
+  roleMappings: { groups: GroupRoleMapping[]; roleValues: RoleValueMapping[] };
+  /** Email domains claimed by this workspace for SP-initiated login by work email. */
+  emailDomains: string[];
+}
+
+/** Role catalogue of a new workspace (DESIGN.md: `admin` and `member`, default `member`). */
+export const DEFAULT_ROLES: Role[] = [
+  { id: 'admin', displayName: 'Admin', description: 'Manages the workspace, its members and its integrations.' },
+  { id: 'member', displayName: 'Member', description: 'Uses the workspace.' },
+];
+
+function toItem(w: Workspace): Item {
+  return { ...keys.workspace(w.id), ...keys.workspaceListing(w.createdAt, w.id), type: 'workspace', ...w };
+}
+
+function fromItem(item: Item): Workspace {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, type: _t, ...rest } = item;
+  return rest as unknown as Workspace;
+}
+
+/** Workspaces and their IdP configuration; every change is written with its audit record. */
+export class WorkspaceRepo {
+  constructor(private readonly db: Db) {}
+
+  async get(teamId: string): Promise<Workspace | undefined> {
+    const item = await this.db.get(keys.workspace(teamId));
+    return item ? fromItem(item) : undefined;
+  }
+
+  /** The workspace, or a 404 naming it. */
+  async require(teamId: string): Promise<Workspace> {
+    const w = await this.get(teamId);
+    if (!w) throw new NotFound(`Workspace ${teamId} does not exist in this region.`);
+    return w;
+  }
+
+  /** Key to read a workspace inside a caller's `batchGet` (saves a round trip on hot paths). */
+  static key(teamId: string) {
+    return keys.workspace(teamId);
+  }
+
+  static fromItem(item: Item): Workspace {
+    return fromItem(item);
+  }
+
+  async create(ctx: AuditContext, w: Workspace): Promise<void> {
+    await this.db.transact([
+      { Put: { Item: toItem(w), ConditionExpression: 'attribute_not_exists(pk)' } },
+      auditPut(ctx, { action: 'workspace.created', target: { type: 'workspace', id: w.id }, after: w }),
+    ]);
+  }
+
+  /**
+   * Replaces the workspace with `next` if it still has `before`'s `updatedAt` (optimistic
+   * concurrency), with extra transaction items (issuer lookups) and the audit record.
+   */
+  async update(ctx: AuditContext, before: Workspace, next: Workspace, action: string, extra: TransactItem[] = []): Promise<void> {
+    await this.db.transact([
+      {
+        Put: {
+          Item: toItem(next),
+          ConditionExpression: 'updatedAt = :u',
+          ExpressionAttributeValues: { ':u': before.updatedAt },
+        },
+      },
+      ...extra,
+      auditPut(ctx, { action, target: { type: 'workspace', id: next.id }, before, after: next }),
+    ]);
+  }
+
+  /** Workspaces connected to an IdP issuer (Okta org URL or SAML entity id). */
+  async findByIssuer(issuer: string): Promise<string[]> {
+    const out = await this.db.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.issuerPartition(issuer) },
+      Limit: 100,
+    });
+    return (out.Items ?? []).map((it) => String(it.teamId));
+  }
+
+  /** Workspace that claimed an email domain, if any. */
+  async findByEmailDomain(domain: string): Promise<string | undefined> {
+    const item = await this.db.get(keys.emailDomain(domain));
+    return item ? String(item.teamId) : undefined;
+  }
+
+  /** Transaction items that move an issuer lookup from `oldIssuer` to `newIssuer`. */
+  static issuerLinkItems(teamId: string, oldIssuer: string | undefined, newIssuer: string | undefined): TransactItem[] {
+    if (oldIssuer === newIssuer) return [];
+    const items: TransactItem[] = [];
+    if (oldIssuer) items.push({ Delete: { Key: keys.issuer(oldIssuer, teamId) } });
+    if (newIssuer) items.push({ Put: { Item: { ...keys.issuer(newIssuer, teamId), type: 'issuer', issuer: newIssuer, teamId } } });
+    return items;
+  }
+
+  /** Transaction items that move email-domain claims; a domain claimed by another workspace fails the condition. */
+  static domainClaimItems(teamId: string, oldDomains: string[], newDomains: string[]): TransactItem[] {
+    const items: TransactItem[] = [];
+    for (const d of oldDomains) if (!newDomains.includes(d)) items.push({ Delete: { Key: keys.emailDomain(d) } });
+    for (const d of newDomains)
+      if (!oldDomains.includes(d))
+        items.push({
+          Put: {
+            Item: { ...keys.emailDomain(d), type: 'domain', domain: d.toLowerCase(), teamId },
+            ConditionExpression: 'attribute_not_exists(pk) OR teamId = :t',
+            ExpressionAttributeValues: { ':t': teamId },
+          },
+        });
+    return items;
+  }
+
+  /** Lists workspaces, newest last (bounded page). */
+  async list(limit = 100): Promise<Workspace[]> {
+    const out = await this.db.query({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'WORKSPACES' },
+      Limit: limit,
+    });
+    return (out.Items ?? []).map(fromItem);
+  }
+}
