@@ -1,0 +1,289 @@
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  DomainName,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ENDPOINT_GROUPS, ROUTES, type EndpointGroup } from '../lambdas/shared/routes.js';
+import { TABLE } from '../lambdas/shared/db/table.js';
+import type { Config } from '../lambdas/shared/config.js';
+import { setupUrls } from '../lambdas/shared/setup-urls.js';
+import { ApiFunction, type TableAccess } from './constructs/api-function.js';
+import type { RegionConfig } from './region-config.js';
+
+/** Repository root: entries are `lambdas/<group>/handler.ts`, the lock file sits at the root. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Stands for the workspace id in the setup URL outputs. */
+export const TEAM_ID_PLACEHOLDER = 'TEAM_ID';
+
+type PlatformSecret = 'adminKey' | 'pepper' | 'scimOAuthClient';
+
+interface GroupGrants {
+  readonly table: TableAccess;
+  readonly secrets: readonly PlatformSecret[];
+  /** Per-workspace Okta client secrets (`${WORKSPACE_SECRET_PREFIX}/${team_id}/…`). */
+  readonly workspaceSecrets?: 'read' | 'write';
+  /** Publishes lifecycle events. */
+  readonly bus: boolean;
+  readonly memorySize: number;
+}
+
+/**
+ * Least privilege per endpoint group. Every group hashes bearer tokens (or admin sessions), so every
+ * group reads the pepper. Only `admin` writes workspace secrets; only `oidc` reads them at sign-in.
+ */
+export const GROUP_GRANTS: Readonly<Record<EndpointGroup, GroupGrants>> = {
+  scim: { table: 'RW', secrets: ['pepper'], bus: true, memorySize: 1024 },
+  oidc: { table: 'RW', secrets: ['pepper'], workspaceSecrets: 'read', bus: true, memorySize: 512 },
+  saml: { table: 'RW', secrets: ['pepper'], bus: true, memorySize: 1024 },
+  'universal-logout': { table: 'RW', secrets: ['pepper'], bus: true, memorySize: 512 },
+  'scim-oauth': { table: 'RW', secrets: ['pepper', 'scimOAuthClient'], bus: true, memorySize: 512 },
+  admin: { table: 'RW', secrets: ['adminKey', 'pepper'], workspaceSecrets: 'write', bus: false, memorySize: 512 },
+  tokens: { table: 'RW', secrets: ['adminKey', 'pepper'], bus: true, memorySize: 512 },
+  audit: { table: 'RO', secrets: ['adminKey', 'pepper'], bus: false, memorySize: 1024 },
+};
+
+export interface IdpBridgeStackProps extends StackProps {
+  /** Data-residency label, e.g. `us`; becomes `REGION_ID`. */
+  readonly regionId: string;
+  readonly config: RegionConfig;
+  /** The other regions' public API URLs (`PEER_REGIONS`), so errors can name the right region. */
+  readonly peerApiUrls: Readonly<Record<string, string>>;
+}
+
+function pascal(s: string): string {
+  return s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+}
+
+/** One data-residency region: table, secrets, bus, HTTP API and one Lambda per endpoint group. */
+export class IdpBridgeStack extends Stack {
+  readonly table: Table;
+  readonly api: HttpApi;
+  readonly functions: ReadonlyMap<EndpointGroup, ApiFunction>;
+
+  constructor(scope: Construct, id: string, props: IdpBridgeStackProps) {
+    super(scope, id, props);
+    const { regionId, config } = props;
+    const secretPrefix = config.secretPrefix ?? `idp-bridge/${regionId}`;
+    const names = {
+      adminKey: `${secretPrefix}/admin-key`,
+      pepper: `${secretPrefix}/token-pepper`,
+      scimOAuthClient: `${secretPrefix}/scim-oauth-client`,
+      workspacePrefix: `${secretPrefix}/workspaces`,
+    };
+    const retention = config.logRetentionDays as RetentionDays;
+
+    // --- Data -----------------------------------------------------------------------------------
+    // Encryption: the AWS-managed key (aws/dynamodb). Unlike the default AWS-owned key, every use is
+    // visible in this account's CloudTrail; unlike a customer-managed key it needs no key policy,
+    // no kms:* grants on eight roles and no $1/month/region, and it cannot be disabled by mistake
+    // (which would take the whole region down). Residency is enforced by the stack boundary.
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of TABLE.indexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    const indexNames = TABLE.indexes.map((i) => i.name);
+
+    // --- Secrets (values generated by Secrets Manager; never in the template) ---------------------
+    // Retained: losing the pepper invalidates every token; losing the OAuth client breaks every
+    // tenant's SCIM OAuth connection.
+    const secrets: Record<PlatformSecret, Secret> = {
+      adminKey: new Secret(this, 'AdminKeySecret', {
+        secretName: names.adminKey,
+        description: `idp-bridge ${regionId}: platform admin key (Authorization: Bearer) for the admin and host-app APIs`,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+      pepper: new Secret(this, 'TokenPepperSecret', {
+        secretName: names.pepper,
+        description: `idp-bridge ${regionId}: HMAC-SHA-256 pepper for stored token hashes`,
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+      scimOAuthClient: new Secret(this, 'ScimOAuthClientSecret', {
+        secretName: names.scimOAuthClient,
+        description: `idp-bridge ${regionId}: the OIN SCIM OAuth client {clientId, clientSecret}`,
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ clientId: config.scimOAuthClientId ?? `idp-bridge-scim-${regionId}` }),
+          generateStringKey: 'clientSecret',
+          passwordLength: 48,
+          excludePunctuation: true,
+        },
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+    };
+    for (const secret of Object.values(secrets)) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'No automatic rotation: rotating the pepper invalidates every stored token hash, and the admin key and OIN ' +
+          'SCIM OAuth client secret are also configured outside AWS (host app, Okta OIN). Rotation is a runbook step.',
+      });
+    }
+
+    const bus = new EventBus(this, 'EventBus', { eventBusName: `idp-bridge-${regionId}` });
+
+    // --- Functions -------------------------------------------------------------------------------
+    const environment: Record<string, string> = {
+      TABLE_NAME: this.table.tableName,
+      REGION_ID: regionId,
+      API_URL: config.apiUrl,
+      APP_URL: config.appUrl,
+      ADMIN_KEY_SECRET_NAME: names.adminKey,
+      PEPPER_SECRET_NAME: names.pepper,
+      WORKSPACE_SECRET_PREFIX: names.workspacePrefix,
+      SCIM_OAUTH_CLIENT_SECRET_NAME: names.scimOAuthClient,
+      EVENT_BUS_NAME: bus.eventBusName,
+      PEER_REGIONS: JSON.stringify(props.peerApiUrls),
+      LOG_LEVEL: config.logLevel,
+    };
+
+    const functions = new Map<EndpointGroup, ApiFunction>();
+    for (const group of ENDPOINT_GROUPS) {
+      const grants = GROUP_GRANTS[group];
+      const fn = new ApiFunction(this, `${pascal(group)}Function`, {
+        entry: join(REPO_ROOT, 'lambdas', group, 'handler.ts'),
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+        description: `idp-bridge ${regionId}: ${group} endpoints`,
+        memorySize: grants.memorySize,
+        environment,
+        logRetention: retention,
+        tracingEnabled: config.tracing,
+      });
+      fn.bindTable(this.table, grants.table, indexNames);
+      for (const s of grants.secrets) fn.bindSecret(secrets[s], 'read');
+      if (grants.workspaceSecrets) {
+        fn.bindWorkspaceSecrets(names.workspacePrefix, grants.workspaceSecrets);
+      }
+      if (grants.bus) fn.bindBus(bus);
+      functions.set(group, fn);
+    }
+    this.functions = functions;
+
+    // --- HTTP API --------------------------------------------------------------------------------
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `idp-bridge-${regionId}`,
+      description: `idp-bridge ${regionId}: SSO, SCIM, Universal Logout, admin and host-app APIs`,
+      createDefaultStage: false,
+    });
+
+    let domainName: DomainName | undefined;
+    if (config.domainName && config.certificateArn) {
+      domainName = new DomainName(this, 'ApiDomainName', {
+        domainName: config.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'ApiCertificate', config.certificateArn),
+      });
+    }
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            method: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integration.latency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+      ...(domainName ? { domainMapping: { domainName } } : {}),
+    });
+
+    // One integration per group (never named 'Default'), one route per ROUTES entry.
+    const integrations = new Map<EndpointGroup, HttpLambdaIntegration>();
+    for (const [group, fn] of functions) {
+      integrations.set(group, new HttpLambdaIntegration(`${pascal(group)}Integration`, fn));
+    }
+    for (const route of ROUTES) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrations.get(route.group)!,
+      });
+    }
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Authentication happens in the Lambdas by design: Okta calls SCIM with hashed bearer tokens, Universal ' +
+        'Logout with signed JWTs, OIDC/SAML endpoints are browser redirects, and the admin/host-app APIs use the ' +
+        'platform admin key or a session. None of these callers can sign IAM (SigV4) requests.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'The callers are Okta and other IdPs, browsers and the host app; none authenticates with Cognito.',
+    });
+
+    // --- Outputs ---------------------------------------------------------------------------------
+    const api = config.apiUrl;
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out('ApiUrl', api, 'Public base URL of this region (API_URL)');
+    out('ApiGatewayUrl', stage.url, 'The execute-api URL of the default stage');
+    if (domainName) {
+      out('ApiDomainTarget', domainName.regionalDomainName, `CNAME/alias target for ${config.domainName}`);
+    }
+    out('AdminUrl', `${api}/admin`, 'Admin web page');
+    // The same URLs the admin API returns per workspace (lambdas/shared/setup-urls.ts), with a placeholder.
+    const urls = setupUrls(
+      { API_URL: config.apiUrl, APP_URL: config.appUrl, REGION_ID: regionId } as Config,
+      TEAM_ID_PLACEHOLDER,
+    );
+    for (const [key, value] of Object.entries(urls)) {
+      if (typeof value !== 'string' || !value.startsWith('https://')) continue;
+      const hint = value.includes(TEAM_ID_PLACEHOLDER) ? ` (replace ${TEAM_ID_PLACEHOLDER} with the workspace id)` : '';
+      out(`Setup${pascal(key)}`, value, `Okta setup: ${key}${hint}`);
+    }
+    out('SetupOktaInitiateLoginUriTemplate', urls.oktaTemplates.initiateLoginUri, 'OIN template: initiate login URI');
+    out('SetupOktaScimBaseUrlTemplate', urls.oktaTemplates.scimBaseUrl, 'OIN template: SCIM base URL');
+    out('TableName', this.table.tableName, 'DynamoDB table');
+    out('EventBusName', bus.eventBusName, 'EventBridge bus for lifecycle events');
+    out('AdminKeySecretName', names.adminKey, 'Secrets Manager secret holding the platform admin key');
+    out('ScimOAuthClientSecretName', names.scimOAuthClient, 'Secrets Manager secret holding the OIN SCIM OAuth client');
+  }
+}

@@ -1,0 +1,390 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ENDPOINT_GROUPS, ROUTES, type EndpointGroup } from '../../lambdas/shared/routes.js';
+import { TABLE } from '../../lambdas/shared/db/table.js';
+import { loadConfig } from '../../lambdas/shared/config.js';
+import { buildApp } from '../../lib/app.js';
+import { GROUP_GRANTS, REPO_ROOT, type IdpBridgeStack } from '../../lib/idp-bridge-stack.js';
+import { parseRegions, REGIONS_CONTEXT_KEY, type RegionsInput } from '../../lib/region-config.js';
+
+/** The region map that ships in cdk.json: the tests check what `cdk deploy` would deploy. */
+const SHIPPED: RegionsInput = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context[REGIONS_CONTEXT_KEY];
+const REGION_IDS = ['us', 'eu'] as const;
+/** Bundles of every group but SAML (which carries @node-saml/node-saml) must stay small. */
+const MAX_BUNDLE_BYTES = 300 * 1024;
+const MAX_SAML_BUNDLE_BYTES = 1536 * 1024;
+
+type Resource = { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+let outdir: string;
+let app: App;
+let stacks: Map<string, IdpBridgeStack>;
+const templates = new Map<string, Template>();
+
+beforeAll(() => {
+  // One synthesized App with both stacks, shared by every test in this file. Bundles do not depend on
+  // the region (its settings are environment variables), so only UsStack bundles: 8 esbuild runs, not 16.
+  outdir = mkdtempSync(join(tmpdir(), 'idp-bridge-cdk-'));
+  ({ app, stacks } = buildApp(SHIPPED, { appProps: { outdir, context: { 'aws:cdk:bundling-stacks': ['UsStack'] } } }));
+  app.synth(); // also runs the cdk-nag validation plugin: throws on any unacknowledged error
+  for (const id of REGION_IDS) templates.set(id, Template.fromStack(stacks.get(id)!));
+}, 120_000);
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+function tpl(id: string): Template {
+  return templates.get(id)!;
+}
+
+function resourcesOf(t: Template, type: string): Record<string, Resource> {
+  return t.findResources(type) as Record<string, Resource>;
+}
+
+function asArray<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Every statement of every IAM policy (AWS::IAM::Policy documents and roles' inline policies). */
+function allStatements(t: Template): { owner: string; statement: Statement }[] {
+  const out: { owner: string; statement: Statement }[] = [];
+  for (const [id, r] of Object.entries(resourcesOf(t, 'AWS::IAM::Policy'))) {
+    for (const s of r.Properties.PolicyDocument.Statement) out.push({ owner: id, statement: s });
+  }
+  for (const [id, r] of Object.entries(resourcesOf(t, 'AWS::IAM::Role'))) {
+    for (const p of asArray<any>(r.Properties.Policies)) {
+      for (const s of p.PolicyDocument.Statement) out.push({ owner: id, statement: s });
+    }
+  }
+  return out;
+}
+
+/** Logical id of a group's function in a stack. */
+function functionId(stackId: string, group: EndpointGroup): string {
+  const stack = stacks.get(stackId)!;
+  return stack.getLogicalId(stack.functions.get(group)!.node.defaultChild as any);
+}
+
+/** The Allow statements attached to a group's execution role. */
+function grantsOf(stackId: string, group: EndpointGroup): Statement[] {
+  const t = tpl(stackId);
+  const fn = resourcesOf(t, 'AWS::Lambda::Function')[functionId(stackId, group)]!;
+  const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
+  return Object.values(resourcesOf(t, 'AWS::IAM::Policy'))
+    .filter((p) => asArray<any>(p.Properties.Roles).some((r) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+    .filter((s) => s.Effect === 'Allow');
+}
+
+function actionsOf(stackId: string, group: EndpointGroup): Set<string> {
+  return new Set(grantsOf(stackId, group).flatMap((s) => asArray(s.Action)));
+}
+
+/** Resources (as JSON text) a group may use a given action on. */
+function resourcesFor(stackId: string, group: EndpointGroup, action: string): string[] {
+  return grantsOf(stackId, group)
+    .filter((s) => asArray(s.Action).includes(action))
+    .flatMap((s) => asArray(s.Resource).map((r) => JSON.stringify(r)));
+}
+
+function logicalIdOfType(t: Template, type: string, nameProp: string, name: string): string {
+  const hit = Object.entries(resourcesOf(t, type)).find(([, r]) => r.Properties[nameProp] === name);
+  if (!hit) throw new Error(`no ${type} named ${name}`);
+  return hit[0];
+}
+
+describe.each(REGION_IDS)('%s stack', (regionId) => {
+  it('has one on-demand table with PITR, TTL, both GSIs and DeletionPolicy Retain', () => {
+    const t = tpl(regionId);
+    t.resourceCountIs('AWS::DynamoDB::Table', 1);
+    t.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+        SSESpecification: { SSEEnabled: true }, // KMS with the AWS-managed key aws/dynamodb
+        DeletionProtectionEnabled: true,
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: TABLE.indexes.map((i) => ({
+          IndexName: i.name,
+          KeySchema: [
+            { AttributeName: i.partitionKey, KeyType: 'HASH' },
+            { AttributeName: i.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    });
+    const table = Object.values(resourcesOf(t, 'AWS::DynamoDB::Table'))[0]!;
+    for (const a of table.Properties.AttributeDefinitions) expect(a.AttributeType).toBe('S');
+  });
+
+  it('has eight functions, all nodejs22.x on arm64, within the API Gateway timeout', () => {
+    const t = tpl(regionId);
+    const fns = Object.values(resourcesOf(t, 'AWS::Lambda::Function'));
+    expect(fns).toHaveLength(ENDPOINT_GROUPS.length);
+    for (const fn of fns) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Handler).toBe('index.handler');
+      expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
+      expect([512, 1024]).toContain(fn.Properties.MemorySize);
+      // Each function logs to its own log group with a retention.
+      const lg = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(resourcesOf(t, 'AWS::Logs::LogGroup')[lg]!.Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('routes every ROUTES entry to its group, one integration per group', () => {
+    const t = tpl(regionId);
+    const routes = Object.values(resourcesOf(t, 'AWS::ApiGatewayV2::Route'));
+    const integrations = resourcesOf(t, 'AWS::ApiGatewayV2::Integration');
+    expect(routes).toHaveLength(ROUTES.length);
+    expect(Object.keys(integrations)).toHaveLength(ENDPOINT_GROUPS.length);
+    const byKey = new Map(routes.map((r) => [r.Properties.RouteKey as string, r]));
+    for (const def of ROUTES) {
+      const route = byKey.get(`${def.method} ${def.path}`);
+      expect(route, `${def.method} ${def.path}`).toBeDefined();
+      const integrationId = route!.Properties.Target['Fn::Join'][1][1].Ref as string;
+      const uri = integrations[integrationId]!.Properties.IntegrationUri;
+      expect(uri['Fn::GetAtt'][0], `${def.method} ${def.path} -> ${def.group}`).toBe(functionId(regionId, def.group));
+    }
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('gives every function the complete environment the config loader requires', () => {
+    const t = tpl(regionId);
+    const region = parseRegions(SHIPPED)[regionId]!;
+    const peers = Object.fromEntries(
+      REGION_IDS.filter((id) => id !== regionId).map((id) => [id, parseRegions(SHIPPED)[id]!.apiUrl]),
+    );
+    for (const fn of Object.values(resourcesOf(t, 'AWS::Lambda::Function'))) {
+      const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+      expect(env.REGION_ID).toBe(regionId);
+      expect(env.API_URL).toBe(region.apiUrl);
+      expect(env.APP_URL).toBe(region.appUrl);
+      expect(JSON.parse(env.PEER_REGIONS as string)).toEqual(peers);
+      expect(env.WORKSPACE_SECRET_PREFIX).toBe(`idp-bridge/${regionId}/workspaces`);
+      expect(env).not.toHaveProperty('LOCAL_MODE');
+      expect(env).not.toHaveProperty('DYNAMODB_ENDPOINT');
+      expect(env).not.toHaveProperty('SECRETS_FILE');
+      // Tokens (table and bus names) resolve at deploy time; everything else must satisfy loadConfig.
+      const resolved = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : `deploy-time-${k}`]),
+      );
+      for (const key of ['TABLE_NAME', 'EVENT_BUS_NAME']) expect(resolved[key]).toBeTruthy();
+      const config = loadConfig(resolved);
+      expect(config.REGION_ID).toBe(regionId);
+      expect(config.PEER_REGIONS).toEqual(peers);
+    }
+  });
+
+  it('creates the platform secrets with generated values and one event bus', () => {
+    const t = tpl(regionId);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: `idp-bridge/${regionId}/token-pepper`,
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+    });
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: `idp-bridge/${regionId}/admin-key`,
+      GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }),
+    });
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: `idp-bridge/${regionId}/scim-oauth-client`,
+      GenerateSecretString: Match.objectLike({
+        SecretStringTemplate: JSON.stringify({ clientId: `idp-bridge-scim-${regionId}` }),
+        GenerateStringKey: 'clientSecret',
+      }),
+    });
+    for (const s of Object.values(resourcesOf(t, 'AWS::SecretsManager::Secret'))) {
+      expect(s.DeletionPolicy).toBe('Retain');
+      expect(s.Properties).not.toHaveProperty('SecretString');
+    }
+    t.resourceCountIs('AWS::Events::EventBus', 1);
+    t.hasResourceProperties('AWS::Events::EventBus', { Name: `idp-bridge-${regionId}` });
+  });
+
+  it('outputs the API URL and the region-specific setup URLs', () => {
+    const t = tpl(regionId);
+    const api = parseRegions(SHIPPED)[regionId]!.apiUrl;
+    t.hasOutput('ApiUrl', { Value: api });
+    t.hasOutput('SetupScimBaseUrl', { Value: `${api}/api/scim/v2/TEAM_ID` });
+    t.hasOutput('SetupRedirectUri', { Value: `${api}/api/okta/oidc/callback` });
+    t.hasOutput('SetupUniversalLogoutEndpoint', { Value: `${api}/api/okta/universal-logout` });
+    t.hasOutput('SetupSamlAcsUrl', { Value: `${api}/api/saml/TEAM_ID/acs` });
+    t.hasOutput('ApiGatewayUrl', {});
+  });
+
+  it('has no IAM statement with Action "*" or Resource "*" for dynamodb, secretsmanager or events', () => {
+    const offenders: string[] = [];
+    for (const { owner, statement } of allStatements(tpl(regionId))) {
+      const actions = asArray(statement.Action);
+      const resources = asArray(statement.Resource);
+      if (actions.some((a) => a === '*' || /^[a-z0-9-]+:\*$/.test(a))) offenders.push(`${owner}: ${actions.join(',')}`);
+      const scoped = actions.some((a) => /^(dynamodb|secretsmanager|events):/.test(a));
+      if (scoped && resources.some((r) => r === '*')) offenders.push(`${owner}: ${actions.join(',')} on *`);
+      // Never a whole-account wildcard such as table/* or index/* either.
+      if (scoped && resources.some((r) => /:table\/\*|\/index\/\*/.test(JSON.stringify(r)))) {
+        offenders.push(`${owner}: ${JSON.stringify(resources)}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('grants each group only what it needs', () => {
+    const t = tpl(regionId);
+    const tableId = Object.keys(resourcesOf(t, 'AWS::DynamoDB::Table'))[0]!;
+    const busId = Object.keys(resourcesOf(t, 'AWS::Events::EventBus'))[0]!;
+    const secretId = (name: string) => logicalIdOfType(t, 'AWS::SecretsManager::Secret', 'Name', `idp-bridge/${regionId}/${name}`);
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    const readsSecret = (g: EndpointGroup, name: string) =>
+      resourcesFor(regionId, g, 'secretsmanager:GetSecretValue').some((r) => r.includes(secretId(name)));
+
+    // The audit function reads only.
+    const audit = actionsOf(regionId, 'audit');
+    expect(audit.has('dynamodb:Query')).toBe(true);
+    for (const w of writes) expect(audit.has(w), w).toBe(false);
+    expect(audit.has('dynamodb:Scan')).toBe(false);
+
+    const expectations: Record<EndpointGroup, { adminKey: boolean; oauth: boolean; wsWrite: boolean; wsRead: boolean; bus: boolean; rw: boolean }> = {
+      scim: { adminKey: false, oauth: false, wsWrite: false, wsRead: false, bus: true, rw: true },
+      oidc: { adminKey: false, oauth: false, wsWrite: false, wsRead: true, bus: true, rw: true },
+      saml: { adminKey: false, oauth: false, wsWrite: false, wsRead: false, bus: true, rw: true },
+      'universal-logout': { adminKey: false, oauth: false, wsWrite: false, wsRead: false, bus: true, rw: true },
+      'scim-oauth': { adminKey: false, oauth: true, wsWrite: false, wsRead: false, bus: true, rw: true },
+      admin: { adminKey: true, oauth: false, wsWrite: true, wsRead: true, bus: false, rw: true },
+      tokens: { adminKey: true, oauth: false, wsWrite: false, wsRead: false, bus: true, rw: true },
+      audit: { adminKey: true, oauth: false, wsWrite: false, wsRead: false, bus: false, rw: false },
+    };
+    for (const group of ENDPOINT_GROUPS) {
+      const e = expectations[group];
+      const actions = actionsOf(regionId, group);
+      const label = (what: string) => `${group}: ${what}`;
+      expect(readsSecret(group, 'token-pepper'), label('pepper')).toBe(true);
+      expect(readsSecret(group, 'admin-key'), label('admin key')).toBe(e.adminKey);
+      expect(readsSecret(group, 'scim-oauth-client'), label('SCIM OAuth client')).toBe(e.oauth);
+      expect(actions.has('secretsmanager:CreateSecret'), label('CreateSecret')).toBe(e.wsWrite);
+      expect(actions.has('secretsmanager:PutSecretValue'), label('PutSecretValue')).toBe(e.wsWrite);
+      const ws = resourcesFor(regionId, group, 'secretsmanager:GetSecretValue').filter((r) => r.includes('workspaces/*'));
+      expect(ws.length > 0, label('workspace secrets')).toBe(e.wsRead);
+      for (const r of ws) expect(r).toContain(`secret:idp-bridge/${regionId}/workspaces/*`);
+      expect(actions.has('events:PutEvents'), label('PutEvents')).toBe(e.bus);
+      if (e.bus) {
+        for (const r of resourcesFor(regionId, group, 'events:PutEvents')) expect(r).toContain(busId);
+      }
+      expect(actions.has('dynamodb:PutItem'), label('PutItem')).toBe(e.rw);
+      expect(GROUP_GRANTS[group].table).toBe(e.rw ? 'RW' : 'RO');
+      // Table grants name the table and its two indexes, nothing else.
+      const tableResources = resourcesFor(regionId, group, 'dynamodb:Query');
+      expect(tableResources.length, label('table resources')).toBe(1 + TABLE.indexes.length);
+      for (const r of tableResources) expect(r).toContain(tableId);
+      for (const i of TABLE.indexes) expect(tableResources.some((r) => r.includes(`/index/${i.name}`))).toBe(true);
+      // Logs: only its own log group; no AWSLambdaBasicExecutionRole.
+      for (const r of resourcesFor(regionId, group, 'logs:PutLogEvents')) expect(r).toMatch(/Logs[0-9A-F]{8}/);
+    }
+    for (const r of Object.values(resourcesOf(t, 'AWS::IAM::Role'))) expect(r.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('both stacks', () => {
+  it('keep each region to itself: REGION_ID, API_URL and the table differ', () => {
+    const envOf = (id: string) =>
+      Object.values(resourcesOf(tpl(id), 'AWS::Lambda::Function'))[0]!.Properties.Environment.Variables;
+    expect(envOf('us').REGION_ID).not.toBe(envOf('eu').REGION_ID);
+    expect(envOf('us').API_URL).not.toBe(envOf('eu').API_URL);
+    expect(stacks.get('us')!.region).toBe('us-east-1');
+    expect(stacks.get('eu')!.region).toBe('eu-central-1');
+    expect(stacks.get('us')!.stackName).toBe('UsStack');
+    expect(stacks.get('eu')!.stackName).toBe('EuStack');
+  });
+
+  it('pass cdk-nag AwsSolutions with no unacknowledged finding', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('bundle every function as minified ESM, small enough (SAML may be larger)', () => {
+    const t = tpl('us');
+    const oversized: string[] = [];
+    for (const group of ENDPOINT_GROUPS) {
+      const fn = resourcesOf(t, 'AWS::Lambda::Function')[functionId('us', group)]!;
+      const key = fn.Properties.Code.S3Key as string;
+      const file = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+      const src = readFileSync(file, 'utf8');
+      expect(src.startsWith("import { createRequire as __idpCreateRequire } from 'node:module';"), group).toBe(true);
+      // The runtime provides the AWS SDK: no @aws-sdk source may be bundled (the source map lists them).
+      const sources: string[] = JSON.parse(readFileSync(`${file}.map`, 'utf8')).sources;
+      expect(sources.filter((f) => f.includes('node_modules/@aws-sdk/')), group).toEqual([]);
+      const size = statSync(file).size;
+      const max = group === 'saml' ? MAX_SAML_BUNDLE_BYTES : MAX_BUNDLE_BYTES;
+      if (size > max) oversized.push(`${group}: ${Math.round(size / 1024)} KB > ${max / 1024} KB`);
+    }
+    expect(oversized).toEqual([]);
+  });
+});
+
+describe('region config', () => {
+  const base = SHIPPED.us!;
+
+  it('names the bad key', () => {
+    expect(() => parseRegions({ us: { ...base, apiURL: 'https://x.example.com' } })).toThrow(
+      /idp-bridge:regions\.us.*apiURL/,
+    );
+    expect(() => parseRegions({ us: { ...base, apiUrl: 'http://api.example.com' } })).toThrow(
+      /idp-bridge:regions\.us\.apiUrl: must be an https/,
+    );
+    expect(() => parseRegions({ us: { ...base, awsRegion: 'mars' } })).toThrow(/idp-bridge:regions\.us\.awsRegion/);
+    expect(() => parseRegions({ US: base })).toThrow(/idp-bridge:regions\.US/);
+    expect(() => parseRegions({ us: base, eu: { ...base } })).toThrow(/idp-bridge:regions\.eu\.stackName: same stack name/);
+    expect(() => parseRegions({ us: { ...base, domainName: 'api.example.com' } })).toThrow(/certificateArn/);
+    expect(() => parseRegions({})).toThrow(/at least one region/);
+  });
+
+  it('accepts a JSON string (cdk -c) and defaults the optional keys', () => {
+    const parsed = parseRegions(JSON.stringify({ us: base }));
+    expect(parsed.us).toMatchObject({ logLevel: 'INFO', logRetentionDays: 90, tracing: false });
+  });
+
+  it('maps an optional custom domain to the default stage', () => {
+    // Bundling is skipped for this variant: it checks the template shape only.
+    const { stacks: s } = buildApp(
+      {
+        us: {
+          ...base,
+          apiUrl: 'https://api.acme.example',
+          domainName: 'api.acme.example',
+          certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234',
+          account: '123456789012',
+          tracing: true,
+        },
+      },
+      { appProps: { context: { 'aws:cdk:bundling-stacks': [] } } },
+    );
+    const t = Template.fromStack(s.get('us')!);
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'api.acme.example' });
+    t.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    t.hasOutput('ApiDomainTarget', {});
+    t.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    expect(JSON.parse(Object.values(resourcesOf(t, 'AWS::Lambda::Function'))[0]!.Properties.Environment.Variables.PEER_REGIONS)).toEqual({});
+  });
+});
