@@ -1,7 +1,5 @@
-import { NotImplemented } from '../shared/errors.js';
 import { makeHandler } from '../shared/lambda.js';
+import { createSamlApp } from './app.js';
 
-/** Placeholder until its issue lands: answers 501 in the group's error envelope. */
-export const handler = makeHandler('api', () => async () => {
-  throw new NotImplemented('The saml endpoint group');
-});
+/** The `saml` endpoint group: SP metadata, SP-initiated login, and the ACS. */
+export const handler = makeHandler('api', createSamlApp);

@@ -48,7 +48,15 @@ export interface AuditRecord {
 }
 
 /** Keys whose values never reach an audit record, whatever their nesting. */
-const SECRET_KEYS = /^(password|clientsecret|client_secret|secret|token|hash|tokenhash|pepper|apikey|accesstoken|refreshtoken|code|codehash|privatekey|idpcertificate_private)$/i;
+const SECRET_KEYS = /^(password|clientsecret|client_secret|secret|token|hash|tokenhash|pepper|apikey|accesstoken|refreshtoken|codehash|codeverifier|code_verifier|privatekey)$/i;
+
+/**
+ * `code` names both one-time secrets (an OAuth or SSO code) and harmless error codes
+ * (`invalid_signature`): only values long enough to be a secret are dropped.
+ */
+function isSecretCode(key: string, value: unknown): boolean {
+  return key.toLowerCase() === 'code' && typeof value === 'string' && value.length >= 24;
+}
 
 /** Deep copy without secrets and passwords; also drops storage key attributes. */
 export function redact(value: unknown): unknown {
@@ -56,7 +64,7 @@ export function redact(value: unknown): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (SECRET_KEYS.test(k)) continue;
+      if (SECRET_KEYS.test(k) || isSecretCode(k, v)) continue;
       if (/^(pk|sk|gsi\d+pk|gsi\d+sk|ttl)$/.test(k)) continue;
       out[k] = redact(v);
     }

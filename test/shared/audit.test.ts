@@ -27,6 +27,12 @@ describe('redact', () => {
     expect(out).toContain('"keep":1');
   });
 
+  it('drops one-time codes but keeps short error codes', () => {
+    const code = 'Qm9ndXMtb25lLXRpbWUtY29kZS12YWx1ZS0xMjM0NTY';
+    expect(redact({ code, error: 'x' })).toEqual({ error: 'x' });
+    expect(redact({ code: 'invalid_signature' })).toEqual({ code: 'invalid_signature' });
+  });
+
   it('drops storage key attributes', () => {
     expect(redact({ pk: 'WS#1', sk: 'X', gsi1pk: 'a', ttl: 1, name: 'n' })).toEqual({ name: 'n' });
   });

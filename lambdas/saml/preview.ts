@@ -1,0 +1,36 @@
+import type { Deps } from '../shared/deps.js';
+import { UserRepo } from '../shared/repos/users.js';
+import type { Workspace } from '../shared/repos/workspaces.js';
+import { effectiveAccess } from '../shared/roles.js';
+import { signInPolicy } from '../shared/signin/index.js';
+import type { MappingPreview } from './pages.js';
+
+/**
+ * Which workspace member a test login would sign in as, without signing in: the same lookups as
+ * the sign-in core (the (issuer, NameID) link, then the email) and the same policy (sign-in
+ * enabled, JIT, deactivated users), read-only.
+ */
+export async function previewMapping(
+  deps: Deps,
+  workspace: Workspace,
+  who: { issuer: string; subject: string; email: string; groups: readonly string[] },
+): Promise<MappingPreview> {
+  const policy = signInPolicy(workspace, 'saml');
+  if (!policy.enabled) return { ok: false, text: 'Refused: Okta sign-in is turned off for this workspace (sign_in_disabled).' };
+  const users = new UserRepo(deps.db);
+  const user =
+    (await users.findBySubject(workspace.id, who.issuer, who.subject)) ?? (await users.findByEmail(workspace.id, who.email));
+  if (!user) {
+    if (!policy.jit) {
+      return { ok: false, text: `Refused: no user ${who.email} is provisioned and Just-in-time provisioning is off (user_not_provisioned).` };
+    }
+    const access = effectiveAccess(workspace, {}, who.groups);
+    return { ok: true, text: `A new user ${who.email} would be created just in time, with roles ${access.roles.join(', ')}.` };
+  }
+  if (!user.active) return { ok: false, text: `Refused: the account ${user.userName} is deactivated (user_deactivated).` };
+  const access = effectiveAccess(workspace, { scimRoles: user.scimRoles, groups: user.groups }, who.groups);
+  return {
+    ok: true,
+    text: `${user.userName} (user ${user.id}), with roles ${access.roles.join(', ')}${access.grants.length ? ` and grants ${access.grants.join(', ')}` : ''}.`,
+  };
+}

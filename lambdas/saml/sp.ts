@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { generateServiceProviderMetadata, SAML, ValidateInResponseTo } from '@node-saml/node-saml';
+import type { Config } from '../shared/config.js';
+import type { SamlConfig } from '../shared/repos/workspaces.js';
+import { setupUrls } from '../shared/setup-urls.js';
+import { NAMEID_EMAIL } from './checks/name-id.js';
+
+/** This workspace's service-provider identity: the URLs Okta is configured with (seed 001 step 1). */
+export interface ServiceProvider {
+  /** SP entity id = Audience URI = the metadata URL (`setupUrls().samlAudienceUri`). */
+  readonly entityId: string;
+  /** Assertion Consumer Service URL = Okta's "Single sign-on URL", Recipient and Destination. */
+  readonly acsUrl: string;
+}
+
+/** The SP identity of a workspace in this region's stack, from the same URLs the admin API shows. */
+export function serviceProvider(config: Config, teamId: string): ServiceProvider {
+  const urls = setupUrls(config, teamId);
+  return { entityId: urls.samlAudienceUri, acsUrl: urls.samlAcsUrl };
+}
+
+/**
+ * SP metadata (SAML metadata §2.4.4): entity id, the HTTP-POST ACS, NameID format emailAddress,
+ * and `WantAssertionsSigned`. It needs no IdP configuration, so an admin can load it into Okta
+ * before pasting Okta's certificate back.
+ */
+export function spMetadataXml(sp: ServiceProvider): string {
+  return generateServiceProviderMetadata({
+    issuer: sp.entityId,
+    callbackUrl: sp.acsUrl,
+    identifierFormat: NAMEID_EMAIL,
+    wantAssertionsSigned: true,
+  });
+}
+
+/** An AuthnRequest id: an NCName (SAML core §1.3.4 xs:ID), 160 random bits. */
+export function newRequestId(): string {
+  return `_${randomBytes(20).toString('hex')}`;
+}
+
+/** True for ids `newRequestId` makes: only those are looked up (an attacker's 5 KB id never reaches a key). */
+export function isRequestId(value: string | undefined): value is string {
+  return value !== undefined && /^_[0-9a-f]{40}$/.test(value);
+}
+
+/**
+ * The IdP sign-in URL of an SP-initiated login: an AuthnRequest with the given id, sent with the
+ * HTTP-Redirect binding (deflated, base64, in `SAMLRequest`). No RequestedAuthnContext, so Okta's
+ * own sign-on policy (MFA included) decides; `ForceAuthn` for test logins, so the admin really
+ * authenticates (seed 001 step 8: "completes a real auth round-trip").
+ */
+export async function authnRequestUrl(
+  sp: ServiceProvider,
+  saml: SamlConfig,
+  opts: { requestId: string; relayState?: string; forceAuthn: boolean },
+): Promise<string> {
+  const client = new SAML({
+    entryPoint: saml.idpSsoUrl,
+    issuer: sp.entityId,
+    callbackUrl: sp.acsUrl,
+    idpCert: saml.idpCertificates,
+    identifierFormat: NAMEID_EMAIL,
+    disableRequestedAuthnContext: true,
+    forceAuthn: opts.forceAuthn,
+    generateUniqueId: () => opts.requestId,
+    // The request id is stored in DynamoDB by the caller; node-saml's in-memory cache would not
+    // survive a Lambda instance change.
+    validateInResponseTo: ValidateInResponseTo.never,
+  });
+  return client.getAuthorizeUrlAsync(opts.relayState ?? '', undefined, {});
+}
