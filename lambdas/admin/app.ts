@@ -129,6 +129,8 @@ export function createAdminApp(deps: Deps): App {
       },
     ],
     ['GET', '/admin', async (req) => adminPage(deps, req)],
+    ['GET', '/admin/app.js', async (req) => adminPage(deps, req)],
+    ['GET', '/admin/app.css', async (req) => adminPage(deps, req)],
     [
       'POST',
       '/api/admin/workspaces',
@@ -214,6 +216,8 @@ export function createAdminApp(deps: Deps): App {
             allowIdpInitiated: body.allowIdpInitiated,
             ...(body.groupPrefix !== undefined ? { groupPrefix: body.groupPrefix } : {}),
             ...(body.appInstanceId !== undefined ? { appInstanceId: body.appInstanceId } : {}),
+            ...(body.signInEnabled !== undefined ? { signInEnabled: body.signInEnabled } : {}),
+            ...(body.jitEnabled !== undefined ? { jitEnabled: body.jitEnabled } : {}),
             updatedAt: now,
           },
         };

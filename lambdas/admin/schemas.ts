@@ -33,6 +33,8 @@ export const SamlBody = z
     allowIdpInitiated: z.boolean().default(true),
     groupPrefix: z.string().max(255).optional(),
     appInstanceId: z.string().max(255).optional(),
+    signInEnabled: z.boolean().optional(),
+    jitEnabled: z.boolean().optional(),
   })
   .strict()
   .refine((b) => b.idpCertificate !== undefined || b.idpCertificates !== undefined, {

@@ -1,7 +1,5 @@
-import { NotImplemented } from '../shared/errors.js';
 import { makeHandler } from '../shared/lambda.js';
+import { createOidcApp } from './app.js';
 
-/** Placeholder until its issue lands: answers 501 in the group's error envelope. */
-export const handler = makeHandler('api', () => async () => {
-  throw new NotImplemented('The oidc endpoint group');
-});
+/** OIDC relying party (`/api/okta/oidc/*`): browser-facing, so its refusals are HTML pages. */
+export const handler = makeHandler('api', createOidcApp);

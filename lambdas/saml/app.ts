@@ -184,6 +184,7 @@ export function createSamlApp(deps: Deps): App {
       ...(accepted.profile.familyName ? { familyName: accepted.profile.familyName } : {}),
       groups: accepted.profile.groups,
       ...(accepted.destination?.kind === 'bridge' ? { returnTo: accepted.destination.path } : {}),
+      ...(accepted.destination?.kind === 'app' ? { appPath: accepted.destination.path } : {}),
     });
   }
 

@@ -1,7 +1,5 @@
-import { NotImplemented } from '../shared/errors.js';
 import { makeHandler } from '../shared/lambda.js';
+import { createTokensApp } from './app.js';
 
-/** Placeholder until its issue lands: answers 501 in the group's error envelope. */
-export const handler = makeHandler('oauth', () => async () => {
-  throw new NotImplemented('The tokens endpoint group');
-});
+/** Host-app token API (`/api/sso/token`, `/api/tokens/*`, user token minting): OAuth error envelope. */
+export const handler = makeHandler('oauth', createTokensApp);

@@ -50,6 +50,10 @@ export interface SamlConfig {
   groupPrefix?: string;
   /** Okta's SAML app instance id: the `sub` of its Universal Logout JWTs for SAML apps. */
   appInstanceId?: string;
+  /** SAML sign-in switch; absent = follows the Okta OIDC switch (on when there is none). */
+  signInEnabled?: boolean;
+  /** JIT for SAML sign-ins; absent = follows the Okta OIDC switch (off when there is none). */
+  jitEnabled?: boolean;
   updatedAt: string;
 }
 

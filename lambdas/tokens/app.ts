@@ -1,0 +1,224 @@
+import type { z } from 'zod';
+import { authenticateAdmin, requirePlatform, type AdminPrincipal } from '../shared/admin-auth.js';
+import { auditContextFrom } from '../shared/audit.js';
+import { TOKEN_KINDS, type TokenHasher } from '../shared/crypto.js';
+import { ConditionFailed } from '../shared/db/client.js';
+import { keys } from '../shared/db/keys.js';
+import type { Deps } from '../shared/deps.js';
+import { ApiError, InvalidGrant, InvalidRequest, NotFound } from '../shared/errors.js';
+import { formOrJson, json, type HttpRequest, type HttpResponse } from '../shared/http.js';
+import type { App } from '../shared/lambda.js';
+import { effectiveAccess } from '../shared/roles.js';
+import { AuditRepo } from '../shared/repos/audit.js';
+import { TokenRejected, TokenRepo, type StoredToken } from '../shared/repos/tokens.js';
+import { UserRepo, type User } from '../shared/repos/users.js';
+import { WorkspaceRepo } from '../shared/repos/workspaces.js';
+import { router } from '../shared/router.js';
+import { openWithCode } from '../shared/signin/index.js';
+import { MintBody, SsoTokenBody, TokenBody } from './schemas.js';
+
+const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SSO_CODE = /^[A-Za-z0-9_-]{43}$/;
+const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+/** The user is deactivated: no new token may act for them. */
+export class UserInactive extends ApiError {
+  constructor(userId: string) {
+    super(409, 'user_inactive', `User ${userId} is deactivated; tokens cannot be minted for them.`);
+  }
+}
+
+/** Parses a form or JSON body (RFC 6749/7662 accept forms) with zod; problems are `invalid_request`. */
+function parseParams<S extends z.ZodType>(schema: S, req: HttpRequest): z.infer<S> {
+  const parsed = schema.safeParse(formOrJson(req));
+  if (!parsed.success) throw new InvalidRequest(describe(parsed.error));
+  return parsed.data;
+}
+
+/** Parses a JSON body with zod; problems are `invalid_request`. */
+function parseJson<S extends z.ZodType>(schema: S, body: string): z.infer<S> {
+  let raw: unknown;
+  try {
+    raw = body.trim() === '' ? {} : JSON.parse(body);
+  } catch {
+    throw new InvalidRequest('The request body is not valid JSON.');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new InvalidRequest(describe(parsed.error));
+  return parsed.data;
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+/** The user as the host app sees it. */
+function userView(u: User) {
+  const primary = u.emails.find((e) => e.primary) ?? u.emails[0];
+  return {
+    id: u.id,
+    team_id: u.teamId,
+    username: u.userName,
+    email: primary?.value ?? (u.userName.includes('@') ? u.userName : null),
+    given_name: u.name?.givenName ?? null,
+    family_name: u.name?.familyName ?? null,
+    display_name: u.displayName ?? null,
+    external_id: u.externalId ?? null,
+    active: u.active,
+  };
+}
+
+const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/**
+ * The host app's token API (DESIGN.md, "Host-app token API"), all with the platform admin key:
+ * SSO code exchange, RFC 7662 introspection, API/MCP token minting and RFC 7009-style revocation.
+ * Errors use the OAuth envelope `{error, error_description}`.
+ */
+export function createTokensApp(deps: Deps): App {
+  const users = new UserRepo(deps.db);
+  const audit = new AuditRepo(deps.db);
+  const repo = (h: TokenHasher) => new TokenRepo(deps.db, h, deps.config.REGION_ID, deps.now);
+
+  async function platform(req: HttpRequest, teamId?: string): Promise<AdminPrincipal> {
+    const p = await authenticateAdmin(deps, req, teamId);
+    requirePlatform(p);
+    return p;
+  }
+
+  /** `POST /api/sso/token`: `{code}` → `{user, roles, session_token, expires_at}`, once. */
+  async function exchangeCode(req: HttpRequest): Promise<HttpResponse> {
+    const p = await platform(req);
+    const { code } = parseParams(SsoTokenBody, req);
+    const invalid = () => new InvalidGrant('The code is invalid, expired or was already used.');
+    if (!SSO_CODE.test(code)) throw invalid();
+    const hasher = await deps.hasher();
+    let item: Record<string, unknown> | undefined;
+    try {
+      // Deleting first makes the code single use even under concurrent exchanges.
+      item = await deps.db.delete(keys.ssoCode(hasher.hash(code)), { ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' });
+    } catch (err) {
+      if (err instanceof ConditionFailed) throw invalid();
+      throw err;
+    }
+    if (!item || typeof item.ttl !== 'number' || item.ttl * 1000 <= deps.now().getTime() || typeof item.sealed !== 'string') throw invalid();
+    const sessionToken = openWithCode(code, item.sealed);
+    if (!sessionToken) throw invalid();
+    let session: StoredToken;
+    try {
+      session = await repo(hasher).authenticate(sessionToken, ['session']);
+    } catch (err) {
+      if (err instanceof TokenRejected) throw new InvalidGrant('The session of this code has been revoked (signed out or deactivated).');
+      throw err;
+    }
+    const user = await users.get(session.teamId, session.userId ?? '');
+    if (!user || !user.active) throw new InvalidGrant('The user of this code is no longer active.');
+    const roles = Array.isArray(session.meta?.roles) ? (session.meta.roles as string[]) : [];
+    const grants = Array.isArray(session.meta?.grants) ? (session.meta.grants as string[]) : [];
+    await audit.record(auditContextFrom(req, session.teamId, deps.config.REGION_ID, p.actor), {
+      action: 'sso.code_exchanged',
+      target: { type: 'user', id: user.id },
+      after: { sessionId: session.id, expiresAt: session.expiresAt ?? null },
+    });
+    return json(
+      200,
+      {
+        user: userView(user),
+        team_id: session.teamId,
+        roles,
+        grants,
+        session_token: sessionToken,
+        token_type: 'session',
+        expires_at: session.expiresAt ?? null,
+      },
+      NO_STORE,
+    );
+  }
+
+  /** `POST /api/tokens/introspect` (RFC 7662): any token of ours; inactive for anything wrong. */
+  async function introspect(req: HttpRequest): Promise<HttpResponse> {
+    await platform(req);
+    const { token } = parseParams(TokenBody, req);
+    const inactive = () => json(200, { active: false }, NO_STORE);
+    let t: StoredToken;
+    try {
+      t = await repo(await deps.hasher()).authenticate(token, TOKEN_KINDS);
+    } catch (err) {
+      if (err instanceof TokenRejected) return inactive();
+      throw err;
+    }
+    const base = {
+      active: true,
+      token_type: t.kind,
+      team_id: t.teamId,
+      iat: epoch(t.createdAt),
+      ...(t.expiresAt ? { exp: epoch(t.expiresAt) } : {}),
+      ...(t.scopes && t.scopes.length > 0 ? { scope: t.scopes.join(' ') } : {}),
+      ...(t.label ? { label: t.label } : {}),
+    };
+    if (!t.userId) return json(200, base, NO_STORE);
+    // One round trip for the user and the workspace; a deactivated user's tokens are inactive
+    // even if a revocation is still in flight.
+    const [userItem, wsItem] = await deps.db.batchGet([UserRepo.key(t.teamId, t.userId), WorkspaceRepo.key(t.teamId)]);
+    if (!userItem || !wsItem) return inactive();
+    const user = UserRepo.fromItem(userItem);
+    if (!user.active) return inactive();
+    // Sessions keep the roles of their sign-in (the assertion's groups count); other tokens follow
+    // the user's current roles.
+    const sessionRoles = t.kind === 'session' && Array.isArray(t.meta?.roles) ? (t.meta.roles as string[]) : undefined;
+    const access = sessionRoles
+      ? { roles: sessionRoles, grants: Array.isArray(t.meta?.grants) ? (t.meta.grants as string[]) : [] }
+      : effectiveAccess(WorkspaceRepo.fromItem(wsItem), { scimRoles: user.scimRoles, groups: user.groups }, user.idpGroups ?? []);
+    return json(200, { ...base, sub: user.id, username: user.userName, roles: access.roles, grants: access.grants }, NO_STORE);
+  }
+
+  /** `POST /api/workspaces/{team_id}/users/{user_id}/tokens`: an API or MCP token, shown once. */
+  async function mint(req: HttpRequest, teamId: string, userId: string): Promise<HttpResponse> {
+    const p = await platform(req, teamId);
+    if (!TEAM_ID.test(teamId)) throw new NotFound(`Workspace ${teamId} does not exist in this region.`);
+    const body = parseJson(MintBody, req.body);
+    const expiresAt = body.expiresAt ? new Date(body.expiresAt) : undefined;
+    if (expiresAt && expiresAt.getTime() <= deps.now().getTime()) throw new InvalidRequest('expiresAt: must be in the future.');
+    if (!USER_ID.test(userId)) throw new NotFound(`User ${userId} does not exist in this workspace.`);
+    const [wsItem, userItem] = await deps.db.batchGet([WorkspaceRepo.key(teamId), UserRepo.key(teamId, userId)]);
+    if (!wsItem) throw new NotFound(`Workspace ${teamId} does not exist in this region.`);
+    if (!userItem) throw new NotFound(`User ${userId} does not exist in this workspace.`);
+    const user = UserRepo.fromItem(userItem);
+    if (!user.active) throw new UserInactive(userId);
+    const { token, record } = await repo(await deps.hasher()).mint(auditContextFrom(req, teamId, deps.config.REGION_ID, p.actor), {
+      kind: body.kind,
+      teamId,
+      userId,
+      ...(body.label ? { label: body.label } : {}),
+      ...(expiresAt ? { expiresAt } : {}),
+      meta: { username: user.userName },
+    });
+    return json(
+      201,
+      { id: record.id, kind: record.kind, token, label: record.label ?? null, createdAt: record.createdAt, expiresAt: record.expiresAt ?? null },
+      NO_STORE,
+    );
+  }
+
+  /** `POST /api/tokens/revoke` (RFC 7009 §2.2): 200 whether or not the token existed. */
+  async function revoke(req: HttpRequest): Promise<HttpResponse> {
+    const p = await platform(req);
+    const { token } = parseParams(TokenBody, req);
+    const revoked = await repo(await deps.hasher()).revokePresented((t) => auditContextFrom(req, t.teamId, deps.config.REGION_ID, p.actor), token);
+    if (revoked?.kind === 'session' && revoked.userId) {
+      await deps.events.publish([{ type: 'session.revoked', teamId: revoked.teamId, detail: { userId: revoked.userId, sessionId: revoked.id, reason: 'host_app' } }]);
+    }
+    return json(200, {}, NO_STORE);
+  }
+
+  return router([
+    ['POST', '/api/sso/token', (req) => exchangeCode(req)],
+    ['POST', '/api/tokens/introspect', (req) => introspect(req)],
+    ['POST', '/api/tokens/revoke', (req) => revoke(req)],
+    ['POST', '/api/workspaces/:teamId/users/:userId/tokens', (req, { teamId, userId }) => mint(req, teamId!, userId!)],
+  ]);
+}
