@@ -92,8 +92,10 @@ export class ApiFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        // The nodejs22.x runtime ships AWS SDK v3; keeping it out keeps bundles small.
-        externalModules: ['@aws-sdk/*'],
+        // The nodejs22.x runtime ships AWS SDK v3 together with the @smithy packages it is built
+        // on (we import @smithy/node-http-handler for keep-alive tuning); keeping both out keeps
+        // bundles small and the SDK consistent with itself.
+        externalModules: ['@aws-sdk/*', '@smithy/*'],
         ...bundling,
       },
     });
