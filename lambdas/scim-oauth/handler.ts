@@ -1,7 +1,5 @@
-import { NotImplemented } from '../shared/errors.js';
 import { makeHandler } from '../shared/lambda.js';
+import { createScimOAuthApp } from './app.js';
 
-/** Placeholder until its issue lands: answers 501 in the group's error envelope. */
-export const handler = makeHandler('oauth', () => async () => {
-  throw new NotImplemented('The scim-oauth endpoint group');
-});
+/** SCIM OAuth 2.0: errors in RFC 6749's `{error, error_description}` envelope (§5.2). */
+export const handler = makeHandler('oauth', (deps) => createScimOAuthApp(deps));

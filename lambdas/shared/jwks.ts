@@ -20,6 +20,10 @@ export class KeySetUnavailable extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(503, 'temporarily_unavailable', message, { ...options, headers: { 'retry-after': '5' } });
   }
+  /** The message names only the issuer (public), so callers see why and retry. */
+  override get expose(): boolean {
+    return true;
+  }
 }
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;

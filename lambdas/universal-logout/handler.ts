@@ -1,7 +1,9 @@
-import { NotImplemented } from '../shared/errors.js';
 import { makeHandler } from '../shared/lambda.js';
+import { createUniversalLogoutApp } from './app.js';
 
-/** Placeholder until its issue lands: answers 501 in the group's error envelope. */
-export const handler = makeHandler('oauth', () => async () => {
-  throw new NotImplemented('The universal-logout endpoint group');
-});
+/**
+ * Universal Logout and Shared Signals. Errors of the logout route use the API envelope
+ * (`{error: {code, message}}`, for humans: Okta reads only the status); the Shared Signals route
+ * renders RFC 8935's `{err, description}` itself.
+ */
+export const handler = makeHandler('api', (deps) => createUniversalLogoutApp(deps));

@@ -1,0 +1,185 @@
+import { auditContextFrom, type Actor } from '../shared/audit.js';
+import type { Deps } from '../shared/deps.js';
+import { AppError, NotFound } from '../shared/errors.js';
+import { bearerToken, type HttpRequest, type HttpResponse } from '../shared/http.js';
+import { issuerKeySets, KeySetUnavailable, type IssuerKeySets } from '../shared/jwks.js';
+import type { App } from '../shared/lambda.js';
+import { AuditRepo } from '../shared/repos/audit.js';
+import { TokenRepo } from '../shared/repos/tokens.js';
+import { UserRepo } from '../shared/repos/users.js';
+import { WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
+import { router } from '../shared/router.js';
+import { TokenCheckFailed } from './checks/errors.js';
+import { JtiReplayed } from './checks/replay.js';
+import { GTR_TYP, SET_TYP } from './checks/typ.js';
+import { JtiStore } from './jti-store.js';
+import { logOutUser, sessionRevokedEvent, type LogoutMode, type LogoutResult } from './revoke.js';
+import { parseLogoutBody } from './schemas.js';
+import { SET_MAX_AGE_SECONDS, SetRejected, sessionRevokedEvents, setErrorResponse } from './ssf.js';
+import { resolveUsers, type UserLookup } from './subjects.js';
+import { userLookup } from './users.js';
+import { verifySignedJwt, type VerifiedJwt, type VerifyEnv, type VerifyPolicy } from './verify.js';
+
+export const UNIVERSAL_LOGOUT_PATH = '/api/okta/universal-logout';
+export const SSF_EVENTS_PATH = '/api/okta/ssf/events';
+
+/** Longest Universal Logout JWT lifetime accepted: Okta sends 5 minutes; the replay guard keeps jtis this long. */
+const GTR_MAX_LIFETIME_SECONDS = 3600;
+
+export interface UniversalLogoutOptions {
+  /** Key sets per issuer; default the process-wide cache (`issuerKeySets`). Tests pass their own. */
+  readonly keySets?: IssuerKeySets;
+}
+
+/**
+ * Okta Universal Logout (Global Token Revocation, draft-parecki-oauth-global-token-revocation) and
+ * its Shared Signals sibling (CAEP session-revoked SETs pushed per RFC 8935).
+ */
+export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOptions = {}): App {
+  const workspaces = new WorkspaceRepo(deps.db);
+  const audit = new AuditRepo(deps.db);
+  const users: UserLookup = userLookup(new UserRepo(deps.db));
+  const jtis = new JtiStore(deps.db);
+  const keySets = opts.keySets ?? issuerKeySets({ allowHttpLoopback: deps.config.LOCAL_MODE });
+  const tokens = async () => new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+
+  const env: VerifyEnv = {
+    /** Issuer lookup items, then every workspace in one batch read. */
+    async loadWorkspaces(issuer) {
+      const ids = await workspaces.findByIssuer(issuer);
+      if (ids.length === 0) return [];
+      const items = await deps.db.batchGet(ids.map((id) => WorkspaceRepo.key(id)));
+      return items.filter((it) => it !== undefined).map((it) => WorkspaceRepo.fromItem(it));
+    },
+    keysFor: (issuer) => keySets.forIssuer(issuer),
+    jtis,
+    now: deps.now,
+  };
+
+  /** Verifies a signed JWT; an unreachable org key set is logged (the caller gets a retryable 503). */
+  async function verify(jwt: string, policy: VerifyPolicy): Promise<VerifiedJwt> {
+    try {
+      return await verifySignedJwt(jwt, env, policy);
+    } catch (err) {
+      if (err instanceof KeySetUnavailable) deps.logger.error('identity provider key set unavailable', { error: err, cause: err.cause as Error });
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `work` for a verified request; if it fails on our side (5xx), the `jti` is released so
+   * that a retry of the same delivery is not mistaken for a replay. 4xx outcomes keep it consumed.
+   */
+  async function releasingJtiOnFailure<T>(v: VerifiedJwt, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) {
+        await jtis.release(v.issuer, v.jti).catch((e: unknown) => deps.logger.warn('could not release jti', { error: e as Error }));
+      }
+      throw err;
+    }
+  }
+
+  /** Logs out each user in its workspace, then tells the host app (one event per user). */
+  async function logOut(req: HttpRequest, actor: Actor, targets: { w: Workspace; userIds: string[] }[], modeOf: (w: Workspace) => LogoutMode) {
+    const repos = { tokens: await tokens(), audit };
+    const results: { r: LogoutResult; mode: LogoutMode }[] = await Promise.all(
+      targets.flatMap(({ w, userIds }) =>
+        userIds.map(async (userId) => {
+          const mode = modeOf(w);
+          return { r: await logOutUser(repos, auditContextFrom(req, w.id, deps.config.REGION_ID, actor), userId, mode), mode };
+        }),
+      ),
+    );
+    // The tokens are gone already; if publishing fails the caller gets a 5xx and Okta's retry
+    // (a new JWT) finds nothing left to revoke but publishes again.
+    await deps.events.publish(results.map(({ r, mode }) => sessionRevokedEvent(r, actor, mode)));
+    return results;
+  }
+
+  /**
+   * `POST /api/okta/universal-logout`. Status order of the draft (§4) and Okta's guide: 401 (the
+   * signed JWT fails a check) → 400 (body) → 404 (no such user) → 204 (revoked). 403 and 422 are
+   * never needed: a valid JWT may log out any user of its workspace, and revocation cannot be
+   * refused. Okta reads only the status; the JSON body is for humans.
+   */
+  async function universalLogout(req: HttpRequest): Promise<HttpResponse> {
+    const jwt = bearerToken(req);
+    if (!jwt) throw new TokenCheckFailed('checkBearer', 'Send the signed JWT as Authorization: Bearer <JWT> (Okta: authentication method SIGNED_JWT).');
+    const verified = await verify(jwt, {
+      typ: GTR_TYP,
+      audience: `${deps.config.API_URL}${UNIVERSAL_LOGOUT_PATH}`,
+      times: { requireExp: true, maxLifetimeSeconds: GTR_MAX_LIFETIME_SECONDS },
+      checkSubject: true,
+    });
+    return releasingJtiOnFailure(verified, async () => {
+      const subject = parseLogoutBody(req.body);
+      const targets = (await Promise.all(verified.workspaces.map(async (w) => ({ w, userIds: await resolveUsers(users, w, subject) })))).filter(
+        (t) => t.userIds.length > 0,
+      );
+      if (targets.length === 0) throw new NotFound(`No user of this workspace matches the ${subject.format} subject.`);
+      const actor: Actor = { type: 'okta:universal-logout', id: verified.jti, label: verified.issuer };
+      await logOut(req, actor, targets, (w) => (w.okta?.partialLogout ? 'partial' : 'full'));
+      return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+    });
+  }
+
+  /**
+   * `POST /api/okta/ssf/events`: a Security Event Token pushed per RFC 8935. Verified like a logout
+   * JWT (typ `secevent+jwt`, org JWKS, `aud` = this URL, `jti` de-duplicated); a duplicate delivery
+   * is acknowledged again without reprocessing. Only workspaces with `okta.sharedSignalsEnabled`
+   * act on it. Unknown users and other event types are acknowledged too (RFC 8935 §2.3: errors
+   * are for SETs that cannot be parsed or validated, not for event outcomes).
+   */
+  async function sharedSignals(req: HttpRequest): Promise<HttpResponse> {
+    const accepted: HttpResponse = { status: 202, headers: { 'cache-control': 'no-store' }, body: '' };
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/secevent+jwt') throw new SetRejected('invalid_request', 'Send the SET with Content-Type: application/secevent+jwt (RFC 8935 §2.1).');
+    let verified: VerifiedJwt;
+    try {
+      verified = await verify(req.body.trim(), {
+        typ: SET_TYP,
+        audience: `${deps.config.API_URL}${SSF_EVENTS_PATH}`,
+        times: { requireExp: false, maxLifetimeSeconds: SET_MAX_AGE_SECONDS },
+        checkSubject: false,
+      });
+    } catch (err) {
+      if (err instanceof JtiReplayed) return accepted;
+      throw err;
+    }
+    return releasingJtiOnFailure(verified, async () => {
+      const enabled = verified.workspaces.filter((w) => w.okta?.sharedSignalsEnabled === true);
+      if (enabled.length === 0) throw new SetRejected('access_denied', `No workspace connected to ${verified.issuer} has Shared Signals enabled.`);
+      const { revoked, ignored } = sessionRevokedEvents(verified.claims);
+      if (ignored.length > 0) deps.logger.info('ignored SET events', { issuer: verified.issuer, jti: verified.jti, ignored });
+      const targets: { w: Workspace; userIds: string[] }[] = [];
+      for (const event of revoked) {
+        for (const w of enabled) {
+          const userIds = await resolveUsers(users, w, event.subject);
+          if (userIds.length > 0) targets.push({ w, userIds });
+        }
+      }
+      if (targets.length > 0) await logOut(req, { type: 'okta:ssf', id: verified.jti, label: verified.issuer }, targets, () => 'sessions');
+      return accepted;
+    });
+  }
+
+  const routes = router([
+    ['POST', UNIVERSAL_LOGOUT_PATH, universalLogout],
+    [
+      'POST',
+      SSF_EVENTS_PATH,
+      async (req) => {
+        try {
+          return await sharedSignals(req);
+        } catch (err) {
+          const rendered = setErrorResponse(err);
+          if (rendered) return rendered;
+          throw err;
+        }
+      },
+    ],
+  ]);
+  return routes;
+}
