@@ -55,6 +55,11 @@ export const keys = {
     gsi2sk: `${kind}#${tokenId}`,
   }),
   userAccessPartition: (teamId: string, userId: string) => `${ws(teamId)}#USER#${userId}#ACCESS`,
+  /**
+   * Per-user revocation marker: for each token kind, the time before which every token of that
+   * user is dead. Revoke-all writes this one item instead of deleting N tokens on the hot path.
+   */
+  userRevocation: (teamId: string, userId: string): Key => ({ pk: `${ws(teamId)}#USER#${userId}`, sk: 'REVOKED' }),
 
   // ---- audit --------------------------------------------------------------------------------
   audit: (teamId: string, auditId: string): Key => ({ pk: `${ws(teamId)}#AUDIT#${auditId}`, sk: 'AUDIT' }),
@@ -107,7 +112,12 @@ export const keys = {
   counter: (teamId: string, counted: string, shard: number): Key => ({ pk: `${ws(teamId)}#COUNT#${counted}`, sk: `S${shard}` }),
   counterPartition: (teamId: string, counted: string) => `${ws(teamId)}#COUNT#${counted}`,
   /** Where a served list page ended, so that page k costs what page 1 costs (Okta imports by startIndex). */
-  pageCursor: (teamId: string, queryHash: string, startIndex: number): Key => ({ pk: `${ws(teamId)}#PAGE#${queryHash}`, sk: `I${startIndex}` }),
+  pageCursor: (teamId: string, queryHash: string, startIndex: number): Key => ({
+    pk: `${ws(teamId)}#PAGE#${queryHash}`,
+    // Zero-padded so that string order is numeric order: a missing cursor falls back to the nearest earlier one.
+    sk: `I${String(startIndex).padStart(10, '0')}`,
+  }),
+  pageCursorPartition: (teamId: string, queryHash: string) => `${ws(teamId)}#PAGE#${queryHash}`,
 
   // ---- one-time and replay-guard items (all with TTL) ------------------------------------------
   oidcState: (state: string): Key => ({ pk: `OIDCSTATE#${state}`, sk: 'STATE' }),
@@ -116,4 +126,18 @@ export const keys = {
   ssoCode: (codeHash: string): Key => ({ pk: `SSOCODE#${codeHash}`, sk: 'CODE' }),
   oauthCode: (codeHash: string): Key => ({ pk: `OAUTHCODE#${codeHash}`, sk: 'CODE' }),
   usedJti: (issuer: string, jti: string): Key => ({ pk: `JTI#${issuer}#${jti}`, sk: 'USED' }),
+
+  // ---- SCIM OAuth 2.0 grants (universal-logout / scim-oauth engineer) ---------------------------
+  /**
+   * gsi2: the tokens of one SCIM OAuth grant (its access and refresh tokens carry no user, so gsi2
+   * is free for them): revoking a grant after refresh-token reuse is one query (RFC 6819 §5.2.2.3,
+   * oidc-provider's `revokeByGrantId`).
+   */
+  oauthGrantToken: (teamId: string, grantId: string, kind: string, tokenId: string) => ({
+    gsi2pk: `${ws(teamId)}#OAUTHGRANT#${grantId}`,
+    gsi2sk: `${kind}#${tokenId}`,
+  }),
+  oauthGrantTokenPartition: (teamId: string, grantId: string) => `${ws(teamId)}#OAUTHGRANT#${grantId}`,
+  /** Global lookup by token id: a rotated refresh token's hash, so a replay of it is recognised (with TTL). */
+  oauthRefreshRotated: (tokenId: string): Key => ({ pk: `OAUTHRT#${tokenId}`, sk: 'ROTATED' }),
 } as const;

@@ -1,7 +1,7 @@
 import { keys, type Key } from '../db/keys.js';
 import type { Db, Item, TransactItem } from '../db/client.js';
 import { auditPut, type AuditContext } from '../audit.js';
-import { parseToken, type TokenHasher, type TokenKind } from '../crypto.js';
+import { parseToken, TOKEN_KINDS, type TokenHasher, type TokenKind } from '../crypto.js';
 import { AppError, NotFound } from '../errors.js';
 
 /** A stored bearer secret of any kind; the token itself is never stored, only its keyed hash. */
@@ -120,10 +120,12 @@ export class TokenRepo {
   }
 
   /**
-   * Checks a presented token against its loaded item: hash (constant time), kind, expiry.
-   * Also refreshes `lastUsedAt` at most once a minute, off the response's critical path.
+   * Checks a presented token against its loaded item: hash (constant time), kind, expiry, and —
+   * for tokens that act for a user — the user's revocation marker, which the caller loads with
+   * `revocationKey()` (pass `null` when it does not exist). Also refreshes `lastUsedAt` at most once
+   * a minute, off the response's critical path.
    */
-  check(token: string, item: Item | undefined, kinds: readonly TokenKind[]): StoredToken {
+  check(token: string, item: Item | undefined, kinds: readonly TokenKind[], marker?: Item | null): StoredToken {
     if (!item || typeof item.hash !== 'string' || !this.hasher.verify(token, item.hash)) {
       throw new TokenRejected('unknown', 'The bearer token is unknown or has been revoked.');
     }
@@ -133,16 +135,34 @@ export class TokenRepo {
     if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) {
       throw new TokenRejected('expired', 'The bearer token has expired.');
     }
+    if (record.userId !== undefined) {
+      if (marker === undefined) throw new Error(`a user-bound ${record.kind} token was checked without its revocation marker`);
+      if (isRevokedBy(record, marker)) {
+        this.db.delete(keys.token(record.id)).catch(() => undefined);
+        throw new TokenRejected('unknown', 'The bearer token is unknown or has been revoked.');
+      }
+    }
     if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) > LAST_USED_GRANULARITY_MS) {
       this.touch(record.id, now).catch(() => undefined);
     }
     return record;
   }
 
-  /** Authenticates a presented token in one round trip. */
+  /** Key of a user's revocation marker (see `keys.userRevocation`). */
+  revocationKey(teamId: string, userId: string): Key {
+    return keys.userRevocation(teamId, userId);
+  }
+
+  /**
+   * Authenticates a presented token: one round trip, plus one for the user's revocation marker
+   * when the token acts for a user (sessions, API, MCP, user-bound OAuth tokens).
+   */
   async authenticate(token: string, kinds: readonly TokenKind[]): Promise<StoredToken> {
     const key = this.keyOf(token);
-    return this.check(token, await this.db.get(key), kinds);
+    const item = await this.db.get(key);
+    const userId = typeof item?.userId === 'string' ? item.userId : undefined;
+    const marker = userId && typeof item?.teamId === 'string' ? ((await this.db.get(keys.userRevocation(item.teamId, userId))) ?? null) : null;
+    return this.check(token, item, kinds, marker);
   }
 
   private async touch(id: string, now: Date): Promise<void> {
@@ -200,49 +220,94 @@ export class TokenRepo {
     return record;
   }
 
-  /** Every live token of a user (one query over the user's index; no scan). */
+  /**
+   * Every live token of a user: one query over the user's index (no scan) and the revocation
+   * marker, read in parallel. Tokens the marker killed are cleaned up off the critical path.
+   */
   async listForUser(teamId: string, userId: string): Promise<StoredToken[]> {
-    const items = await this.db.queryAll(
-      {
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :p',
-        ExpressionAttributeValues: { ':p': keys.userAccessPartition(teamId, userId) },
-      },
-      MAX_USER_TOKENS,
-    );
+    const [items, marker] = await Promise.all([
+      this.db.queryAll(
+        {
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :p',
+          ExpressionAttributeValues: { ':p': keys.userAccessPartition(teamId, userId) },
+        },
+        MAX_USER_TOKENS,
+      ),
+      this.db.get(keys.userRevocation(teamId, userId)),
+    ]);
     const now = this.now().getTime();
-    return items.map(publicView).filter((t) => !t.expiresAt || Date.parse(t.expiresAt) > now);
+    const live: StoredToken[] = [];
+    const dead: StoredToken[] = [];
+    for (const t of items.map(publicView)) {
+      if (t.expiresAt && Date.parse(t.expiresAt) <= now) continue;
+      (isRevokedBy(t, marker ?? null) ? dead : live).push(t);
+    }
+    this.sweep(dead);
+    return live;
+  }
+
+  /** Deletes dead token items in the background: they are already refused, this only tidies up. */
+  private sweep(dead: StoredToken[]): void {
+    if (dead.length === 0) return;
+    this.db.batchWrite(dead.map((t) => ({ delete: keys.token(t.id) }))).catch(() => undefined);
   }
 
   /**
-   * Revokes every token of a user (optionally only some kinds) with one query over the user's
-   * index, then deletes in transactions of 99 tokens plus their audit record, in parallel.
-   * Effective on the very next request: authentication reads the token item with a strongly
-   * consistent read and no cache.
+   * The transaction item that revokes, at `at`, every token of a user of the given kinds (all
+   * kinds by default), so callers can revoke inside their own transaction (SCIM deactivation).
+   */
+  revocationItem(teamId: string, userId: string, at: Date, kinds: readonly TokenKind[] = TOKEN_KINDS): TransactItem {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':at': at.getTime() };
+    const sets = kinds.map((k, i) => {
+      names[`#k${i}`] = `rb_${k}`;
+      return `#k${i} = :at`;
+    });
+    return {
+      Update: {
+        Key: keys.userRevocation(teamId, userId),
+        UpdateExpression: `SET ${sets.join(', ')}, teamId = :t, userId = :u`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...values, ':t': teamId, ':u': userId },
+      },
+    };
+  }
+
+  /**
+   * Revokes every token of a user (optionally only some kinds): one transaction writes the user's
+   * revocation marker with its audit record, so the cost does not grow with the number of tokens
+   * and no token minted before the revocation survives it — not even one the user index has not
+   * caught up with yet. The listing (for the audit record and the return value) is one query over
+   * the user's index. Dead items are deleted lazily, when presented or listed again: deleting them
+   * here would make a logout's cost grow with the number of tokens again.
    */
   async revokeAllForUser(
     ctx: AuditContext,
     teamId: string,
     userId: string,
-    opts: { kinds?: readonly TokenKind[]; action?: string; reason?: string } = {},
+    opts: { kinds?: readonly TokenKind[]; action?: string; reason?: string; extra?: TransactItem[] } = {},
   ): Promise<StoredToken[]> {
+    const at = this.now();
     const all = await this.listForUser(teamId, userId);
     const victims = opts.kinds ? all.filter((t) => opts.kinds!.includes(t.kind)) : all;
-    const chunks: StoredToken[][] = [];
-    for (let i = 0; i < victims.length; i += 99) chunks.push(victims.slice(i, i + 99));
-    await Promise.all(
-      chunks.map((chunk) =>
-        this.db.transact([
-          ...chunk.map((t): TransactItem => ({ Delete: { Key: keys.token(t.id) } })),
-          auditPut(ctx, {
-            action: opts.action ?? 'session.revoked',
-            target: { type: 'user', id: userId },
-            before: { tokens: chunk.map((t) => ({ id: t.id, kind: t.kind })) },
-            after: { revoked: chunk.length, ...(opts.reason ? { reason: opts.reason } : {}) },
-          }),
-        ]),
-      ),
-    );
+    await this.db.transact([
+      this.revocationItem(teamId, userId, at, opts.kinds),
+      ...(opts.extra ?? []),
+      auditPut(ctx, {
+        action: opts.action ?? 'session.revoked',
+        target: { type: 'user', id: userId },
+        before: { tokens: victims.map((t) => ({ id: t.id, kind: t.kind })) },
+        after: { revoked: victims.length, kinds: opts.kinds ?? 'all', ...(opts.reason ? { reason: opts.reason } : {}) },
+      }, at),
+    ]);
     return victims;
   }
+}
+
+/** True when a user's revocation marker killed this token (minted at or before the marker's time). */
+function isRevokedBy(t: StoredToken, marker: Item | null): boolean {
+  if (!marker) return false;
+  const before = marker[`rb_${t.kind}`];
+  return typeof before === 'number' && Date.parse(t.createdAt) <= before;
 }
