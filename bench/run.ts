@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = ['logout.ts', 'scim.ts'].map((f) => join(here, f)).filter((f) => existsSync(f));
+const benches = ['cold-start.ts', 'logout.ts', 'scim.ts'].map((f) => join(here, f)).filter((f) => existsSync(f));
 
 function run(file: string): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
 /** A lifecycle event for the host app (`user.created`, `user.deactivated`, `session.revoked`, …). */
 export interface LifecycleEvent {
@@ -13,17 +13,21 @@ export interface EventPublisher {
 
 /** EventBridge, 10 entries per PutEvents call; source `idp-bridge`, detail-type = event type. */
 export class EventBridgePublisher implements EventPublisher {
+  private sdk: Promise<{ client: EventBridgeClient; mod: typeof import('@aws-sdk/client-eventbridge') }> | undefined;
   constructor(
     private readonly busName: string,
     private readonly region: string,
-    private readonly client = new EventBridgeClient({}),
   ) {}
 
   async publish(events: LifecycleEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    // Loaded on first use, so that cold starts of read-only requests stay short.
+    this.sdk ??= import('@aws-sdk/client-eventbridge').then((mod) => ({ client: new mod.EventBridgeClient({}), mod }));
+    const { client, mod } = await this.sdk;
     for (let i = 0; i < events.length; i += 10) {
       const batch = events.slice(i, i + 10);
-      const out = await this.client.send(
-        new PutEventsCommand({
+      const out = await client.send(
+        new mod.PutEventsCommand({
           Entries: batch.map((e) => ({
             EventBusName: this.busName,
             Source: 'idp-bridge',

@@ -1,13 +1,7 @@
 import { readFile, writeFile, mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import {
-  CreateSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /** Where secret values live: Secrets Manager on AWS, a local JSON file under `npm start`. */
 export interface SecretStore {
@@ -22,26 +16,32 @@ const DEFAULT_MAX_AGE_MS = 5 * 60_000;
 /** Secrets Manager with an in-memory cache bounded by age (Powertools' `getSecret({ maxAge })` pattern). */
 export class AwsSecretStore implements SecretStore {
   private readonly cache = new Map<string, { value: string; at: number }>();
-  constructor(
-    private readonly client = new SecretsManagerClient({}),
-    private readonly maxAgeMs = DEFAULT_MAX_AGE_MS,
-  ) {}
+  private sdk: Promise<{ client: SecretsManagerClient; mod: typeof import('@aws-sdk/client-secrets-manager') }> | undefined;
+  constructor(private readonly maxAgeMs = DEFAULT_MAX_AGE_MS) {}
+
+  /** Loaded on first use: most requests are served from the cache, and cold starts stay short. */
+  private load() {
+    this.sdk ??= import('@aws-sdk/client-secrets-manager').then((mod) => ({ client: new mod.SecretsManagerClient({}), mod }));
+    return this.sdk;
+  }
 
   async get(name: string): Promise<string> {
     const hit = this.cache.get(name);
     if (hit && Date.now() - hit.at < this.maxAgeMs) return hit.value;
-    const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
+    const { client, mod } = await this.load();
+    const out = await client.send(new mod.GetSecretValueCommand({ SecretId: name }));
     if (out.SecretString === undefined) throw new Error(`Secret ${name} has no string value`);
     this.cache.set(name, { value: out.SecretString, at: Date.now() });
     return out.SecretString;
   }
 
   async put(name: string, value: string): Promise<void> {
+    const { client, mod } = await this.load();
     try {
-      await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+      await client.send(new mod.PutSecretValueCommand({ SecretId: name, SecretString: value }));
     } catch (err) {
-      if (!(err instanceof ResourceNotFoundException)) throw err;
-      await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+      if (!(err instanceof mod.ResourceNotFoundException)) throw err;
+      await client.send(new mod.CreateSecretCommand({ Name: name, SecretString: value }));
     }
     this.cache.set(name, { value, at: Date.now() });
   }
