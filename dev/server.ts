@@ -10,6 +10,13 @@ export type LocalHandler = (event: APIGatewayProxyEventV2, context: Context) => 
 /** Loads the handler of an endpoint group. */
 export type HandlerLoader = (group: EndpointGroup) => Promise<LocalHandler>;
 
+/**
+ * Serves a request that no route of the public contract matched (dev-only pages, such as the demo
+ * app under `/demo-app`); resolves false when the path is not its own, and the server answers
+ * API Gateway's 404. It reads the body itself. It can never shadow a route of `ROUTES`.
+ */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
 /** Options of `startLocalServer`. */
 export interface LocalServerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -26,6 +33,8 @@ export interface LocalServerOptions {
   readonly loadHandler?: HandlerLoader;
   /** Called with errors a handler threw (API Gateway answers those with a bare 500). */
   readonly onError?: (err: unknown, event: APIGatewayProxyEventV2) => void;
+  /** Local-only pages for paths outside the route table (never deployed). */
+  readonly extraRoutes?: ExtraRoutes;
 }
 
 /** A running local API. */
@@ -93,7 +102,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     });
 
   const server = createServer((req, res) => {
-    serve(req, res, handlerFor, onError).catch((err: unknown) => {
+    serve(req, res, handlerFor, onError, opts.extraRoutes).catch((err: unknown) => {
       // Only the transport can fail here (a client that went away mid-body): nothing to answer.
       if (!res.headersSent) sendGatewayError(res, GATEWAY_ERRORS.internal, { close: true });
       else res.destroy(err instanceof Error ? err : undefined);
@@ -117,6 +126,7 @@ async function serve(
   res: ServerResponse,
   handlerFor: (group: EndpointGroup) => Promise<LocalHandler>,
   onError: (err: unknown, event: APIGatewayProxyEventV2) => void,
+  extraRoutes?: ExtraRoutes,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const { rawPath } = splitUrl(req.url);
@@ -129,6 +139,7 @@ async function serve(
     return sendGatewayError(res, GATEWAY_ERRORS.badRequest);
   }
   if (!match) {
+    if (extraRoutes && (await extraRoutes(req, res))) return;
     req.resume();
     return sendGatewayError(res, GATEWAY_ERRORS.notFound);
   }

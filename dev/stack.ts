@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local.js';
 import { ensureLocalSecrets, localEnv } from './env.js';
-import { startLocalServer, type LocalServer } from './server.js';
+import { startLocalServer, type ExtraRoutes, type LocalServer } from './server.js';
 
 /** Options of `startStack`; every one has a local default. */
 export interface StackOptions {
@@ -32,6 +32,11 @@ export interface StackOptions {
    * function, which `stop()` runs first.
    */
   readonly afterStart?: (stack: StackInfo) => Promise<(() => Promise<void>) | void>;
+  /**
+   * Local-only pages for paths the route table does not serve (the demo app under `/demo-app`).
+   * Installed with the server, so it may delegate to something `afterStart` creates later.
+   */
+  readonly extraRoutes?: ExtraRoutes;
 }
 
 /** What a started stack tells its users. */
@@ -104,6 +109,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const server: LocalServer = await startLocalServer({
       port: opts.port ?? 8787,
       host: opts.host ?? '127.0.0.1',
+      ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
       env: (url) => {
         env = localEnv({
           apiUrl: url,

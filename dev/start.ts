@@ -3,9 +3,13 @@
  *
  * Environment: `PORT` (default 8787), `DATA_DIR` (default `.data`), `ADMIN_API_KEY` (default: the
  * stored one, else a new random one), `REGION_ID` (default `us`), `APP_URL`, `PEER_REGIONS` (JSON),
- * `LOG_LEVEL`. Ctrl-C stops everything it started, DynamoDB Local included.
+ * `LOG_LEVEL`; `DEMO=0` skips the demo (the Okta stand-in, the demo workspace and app), `OKTA_PORT`
+ * picks the stand-in's port (default `PORT` + 1000, so that it never takes the port of a second
+ * region started at `PORT` + 1). Ctrl-C stops everything it started, DynamoDB Local and the
+ * stand-in included.
  */
 import { performance } from 'node:perf_hooks';
+import { startDemo, type Demo } from './demo/index.js';
 import { startStack, type Stack, type StackOptions } from './stack.js';
 
 function optionsFromEnv(env: NodeJS.ProcessEnv): StackOptions {
@@ -31,8 +35,65 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): StackOptions {
   };
 }
 
+/** Whether to start the demo, and the stand-in's port. */
+function demoFromEnv(env: NodeJS.ProcessEnv, apiPort: number): { enabled: boolean; oktaPort: number } {
+  const enabled = !['0', 'false', 'off', 'no'].includes((env.DEMO ?? '').trim().toLowerCase());
+  if (env.OKTA_PORT) {
+    const p = Number(env.OKTA_PORT);
+    if (!Number.isInteger(p) || p < 0 || p > 65_535) throw new Error(`OKTA_PORT must be a port number, got "${env.OKTA_PORT}"`);
+    return { enabled, oktaPort: p };
+  }
+  return { enabled, oktaPort: apiPort === 0 || apiPort + 1000 > 65_535 ? 0 : apiPort + 1000 };
+}
+
+/**
+ * The demo wiring: the stand-in and the demo workspace start once the API is healthy, and the
+ * demo pages are served under `/demo-app` (the local APP_URL). A demo that cannot start is
+ * reported, and the stack runs on without it.
+ */
+function withDemo(opts: StackOptions, oktaPort: number, onStarted: (demo: Demo) => void): StackOptions {
+  let demo: Demo | undefined;
+  return {
+    ...opts,
+    extraRoutes: (req, res) => (demo ? demo.serve(req, res) : Promise.resolve(false)),
+    afterStart: async (info) => {
+      try {
+        demo = await startDemo({
+          apiUrl: info.url,
+          adminKey: info.adminKey,
+          dataDir: info.dataDir,
+          appUrl: `${info.url}/demo-app`,
+          oktaPort,
+          regionId: info.env.REGION_ID ?? 'us',
+        });
+      } catch (err) {
+        console.warn(`[demo] not started (the API runs without it; DEMO=0 skips it): ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+      onStarted(demo);
+      const started = demo;
+      return () => started.close();
+    },
+  };
+}
+
+function demoLines(demo: Demo, stack: Stack): string[] {
+  const lines = [
+    `  Demo app:   ${demo.appUrl}   (sign in as ${demo.user.email}, no password)`,
+    `  Okta:       ${demo.controlUrl}   (stand-in org ${demo.okta.issuer}: provision, deactivate, Universal Logout)`,
+    `  Workspace:  Demo ${demo.workspaceId}${demo.created ? ' (created)' : ''}`,
+  ];
+  if (stack.env.APP_URL && stack.env.APP_URL !== `${stack.url}/demo-app`) {
+    lines.push(`  Note: APP_URL is ${stack.env.APP_URL}, so sign-ins end in that app, not in the demo app.`);
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
-  const opts = optionsFromEnv(process.env);
+  const baseOpts = optionsFromEnv(process.env);
+  const demoEnv = demoFromEnv(process.env, baseOpts.port ?? 8787);
+  let demo: Demo | undefined;
+  const opts = demoEnv.enabled ? withDemo(baseOpts, demoEnv.oktaPort, (d) => (demo = d)) : baseOpts;
   let stack: Stack | undefined;
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -66,6 +127,7 @@ async function main(): Promise<void> {
       `  Admin UI:   ${stack.url}/admin`,
       `  Admin key:  ${stack.adminKey}`,
       `  Data:       ${stack.dataDir} (DynamoDB Local at ${stack.endpoint})`,
+      ...(demo ? demoLines(demo, stack) : []),
       '',
       `  curl -H "Authorization: Bearer ${stack.adminKey}" -H 'content-type: application/json' -X POST ${stack.url}/api/admin/workspaces -d '{"name":"Acme"}'`,
       '',
