@@ -1,7 +1,5 @@
-import { NotImplemented } from '../shared/errors.js';
 import { makeHandler } from '../shared/lambda.js';
+import { createScimApp } from './app.js';
 
-/** Placeholder until its issue lands: answers 501 in the group's error envelope. */
-export const handler = makeHandler('scim', () => async () => {
-  throw new NotImplemented('The scim endpoint group');
-});
+/** The SCIM 2.0 endpoint group; errors are rendered in the RFC 7644 §3.12 envelope. */
+export const handler = makeHandler('scim', createScimApp);

@@ -1,0 +1,69 @@
+/**
+ * What DynamoDB Local itself allows on this machine, measured on the same JVM as the workloads:
+ * the raw floor of peer-bench.md (PutItem, GetItem, TransactWriteItems of 3 conditional puts), and
+ * the ceiling of idp-bridge's own create — the exact storage calls one Okta create makes here
+ * (filter GET: one BatchGetItem; POST: one BatchGetItem and one TransactWriteItems of the user,
+ * its uniqueness items, a counter shard and the audit record), with no HTTP and no logic.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ensureTable } from '../../dev/dynamodb-local.js';
+import { auditPut, type AuditContext } from '../../lambdas/shared/audit.js';
+import { Db } from '../../lambdas/shared/db/client.js';
+import { keys } from '../../lambdas/shared/db/keys.js';
+import { UserRepo } from '../../lambdas/shared/repos/users.js';
+import { DEFAULT_ROLES, type Workspace } from '../../lambdas/shared/repos/workspaces.js';
+import { runLoad, type LoadResult } from './load.js';
+
+export interface FloorResult {
+  readonly putC1: LoadResult;
+  readonly putC16: LoadResult;
+  readonly getC1: LoadResult;
+  readonly getC16: LoadResult;
+  readonly txC16: LoadResult;
+  /** idp-bridge's create storage calls (BatchGet, BatchGet, TransactWrite) at c16, per create. */
+  readonly ourCreateCallsC16: LoadResult;
+  readonly ourCreateTxItems: number;
+}
+
+export async function measureFloor(endpoint: string, n: number, deadline: number): Promise<FloorResult> {
+  const tableName = 'bench-floor';
+  await ensureTable(endpoint, tableName);
+  const db = new Db({ tableName, endpoint });
+  const pad = randomBytes(300).toString('hex'); // 600 bytes, as in peer-bench.md
+  const run = `${Date.now()}`;
+  const putC1 = await runLoad(n, 1, (i) => db.put({ pk: `p1#${run}#${i}`, sk: 'x', pad }), deadline);
+  const putC16 = await runLoad(n, 16, (i) => db.put({ pk: `p16#${run}#${i}`, sk: 'x', pad }), deadline);
+  const getC1 = await runLoad(n, 1, async (i) => void (await db.get({ pk: `p1#${run}#${i % putC1.ops}`, sk: 'x' })), deadline);
+  const getC16 = await runLoad(n, 16, async (i) => void (await db.get({ pk: `p16#${run}#${i % putC16.ops}`, sk: 'x' })), deadline);
+  const txC16 = await runLoad(
+    n,
+    16,
+    (i) => db.transact([0, 1, 2].map((j) => ({ Put: { Item: { pk: `t#${run}#${i}#${j}`, sk: 'x', pad }, ConditionExpression: 'attribute_not_exists(pk)' } }))),
+    deadline,
+  );
+
+  // The same items a create writes, for a workspace and token that exist in this table.
+  const now = new Date().toISOString();
+  const ws: Workspace = { id: randomUUID(), name: 'floor', region: 'us', createdAt: now, updatedAt: now, roles: DEFAULT_ROLES, defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [] };
+  await db.put({ ...keys.workspace(ws.id), type: 'workspace', ...ws });
+  const tokenKey = keys.token(`floor${run}`);
+  await db.put({ ...tokenKey, type: 'token', hash: 'x'.repeat(43), teamId: ws.id, kind: 'scim' });
+  const repo = new UserRepo(db);
+  const ctx: AuditContext = { teamId: ws.id, region: 'us', actor: { type: 'okta:scim', id: 'floor', label: 'floor' }, source: { ip: '127.0.0.1', userAgent: 'Okta SCIM Client 1.0.0' }, requestId: 'floor' };
+  let txItems = 0;
+  const ourCreateCallsC16 = await runLoad(
+    Math.min(n, 2000),
+    16,
+    async (i) => {
+      const userName = `floor.${run}.${i}@bench.example`;
+      await db.batchGet([tokenKey, keys.workspace(ws.id), keys.userName(ws.id, userName)]);
+      await db.batchGet([tokenKey, keys.workspace(ws.id)]);
+      const u = repo.build(ws, { userName, externalId: `00u${run}${i}`, active: true, name: { givenName: 'Bench', familyName: 'User' }, displayName: 'Bench User', emails: [{ value: userName, type: 'work', primary: true }], attributes: { locale: 'en-US' } }, 'scim', new Date());
+      const items = [...UserRepo.createItems(u), auditPut(ctx, { action: 'user.created', target: { type: 'user', id: u.id }, after: u })];
+      txItems = items.length;
+      await db.transact(items);
+    },
+    deadline,
+  );
+  return { putC1, putC16, getC1, getC16, txC16, ourCreateCallsC16, ourCreateTxItems: txItems };
+}

@@ -1,0 +1,587 @@
+import { keys, COUNTER_SHARDS, LIST_SHARDS, shardOf, type Key } from '../db/keys.js';
+import { ConditionFailed, type Db, type Item, type TransactItem } from '../db/client.js';
+import { auditPut, type AuditContext } from '../audit.js';
+import { sortableId } from '../crypto.js';
+import { AppError, Conflict } from '../errors.js';
+import { effectiveAccess } from '../roles.js';
+import { mergeShards, type MergedPage } from '../scim/shards.js';
+import type { Workspace } from './workspaces.js';
+
+/** `name` of RFC 7643 §4.1.1. */
+export interface UserName {
+  givenName?: string;
+  familyName?: string;
+  formatted?: string;
+  middleName?: string;
+  honorificPrefix?: string;
+  honorificSuffix?: string;
+}
+
+/** An e-mail address (RFC 7643 §4.1.2). */
+export interface Email {
+  value: string;
+  type?: string;
+  primary?: boolean;
+  display?: string;
+}
+
+/** A generic multi-valued entry (`roles`, `entitlements`; RFC 7643 §2.4). */
+export interface MultiValue {
+  value: string;
+  display?: string;
+  type?: string;
+  primary?: boolean;
+}
+
+/** A group the user belongs to (SCIM `groups`, read-only, RFC 7643 §4.1.2). */
+export interface UserGroup {
+  /** The group's id. */
+  value: string;
+  /** The group's displayName. */
+  display: string;
+}
+
+/**
+ * A workspace member. SCIM-provisioned or created just in time at SSO sign-in. The repository owns
+ * the stored shape; the SCIM layer maps it to and from RFC 7643 JSON.
+ */
+export interface User {
+  /** Immutable, case-sensitive id (RFC 7643 §3.1); time-sortable so listings run in creation order. */
+  id: string;
+  teamId: string;
+  /** Unique per workspace, compared case-insensitively (RFC 7643 §4.1.1 `caseExact: false`). */
+  userName: string;
+  /** The IdP's id of the user (Okta sends its user id); unique per workspace when set. */
+  externalId?: string;
+  active: boolean;
+  name?: UserName;
+  displayName?: string;
+  emails: Email[];
+  /** Effective workspace role ids (materialised at the last change; `effectiveAccess` is authoritative). */
+  roles: string[];
+  /** Extra grants from group mappings (seed 001). */
+  grants: string[];
+  /** The SCIM `roles` attribute exactly as the IdP pushed it (seed 004, okta-protocols §4). */
+  scimRoles: MultiValue[];
+  /** The SCIM `entitlements` attribute as pushed. */
+  entitlements: MultiValue[];
+  /**
+   * SCIM groups the user is a member of. Read from the membership edges (gsi2, one query), not
+   * stored on the user item: a membership change then writes one item whatever the group's size.
+   * Every read method of this repository fills it.
+   */
+  groups: UserGroup[];
+  /** Groups of the last sign-in assertion (JIT users): role mappings apply to them too. */
+  idpGroups?: string[];
+  /**
+   * Other core attributes as sent (nickName, profileUrl, title, userType, preferredLanguage,
+   * locale, timezone, phoneNumbers, ims, photos, addresses, x509Certificates). Never `password`.
+   */
+  attributes: Record<string, unknown>;
+  /** Schema-extension objects by URN (the enterprise User extension and any other). */
+  extensions: Record<string, Record<string, unknown>>;
+  createdAt: string;
+  updatedAt: string;
+  /** Incremented on every change of the IdP-written attributes; the SCIM ETag (RFC 7644 §3.14). */
+  version: number;
+  source: 'scim' | 'jit';
+}
+
+/** What a writer supplies; ids, roles, groups and timestamps are the repository's. */
+export interface UserDraft {
+  userName: string;
+  externalId?: string;
+  active: boolean;
+  name?: UserName;
+  displayName?: string;
+  emails: Email[];
+  scimRoles?: MultiValue[];
+  entitlements?: MultiValue[];
+  attributes?: Record<string, unknown>;
+  extensions?: Record<string, Record<string, unknown>>;
+}
+
+/** Profile of a just-in-time sign-in (OIDC claims or SAML attributes). */
+export interface JitProfile {
+  userName: string;
+  email: string;
+  givenName?: string;
+  familyName?: string;
+  displayName?: string;
+  /** Groups of the assertion (seed 001's `groups` attribute statement). */
+  groups?: string[];
+}
+
+/** Another user already holds this userName or externalId (SCIM maps it to 409 `uniqueness`). */
+export class DuplicateUser extends Conflict {
+  readonly field: 'userName' | 'externalId';
+  constructor(field: 'userName' | 'externalId', value: string) {
+    super(`A user with ${field} "${value}" already exists in this workspace.`);
+    this.field = field;
+  }
+}
+
+/** The user changed between read and write (optimistic concurrency on `version`). */
+export class StaleUser extends AppError {
+  constructor(id: string) {
+    super(409, 'conflict', `User ${id} was modified concurrently.`);
+  }
+}
+
+/** Ceiling on the groups read for one user (an abuse bound, far above real directories). */
+const MAX_GROUPS_PER_USER = 5_000;
+
+/** Name of the sharded counter of a workspace's users. */
+export const USER_COUNTER = 'users';
+
+const fold = (s: string) => s.toLowerCase();
+
+/** Item attributes that are storage, not user data. */
+const STORAGE_ATTRS = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'ttl', 'groups']);
+
+function toItem(u: User): Item {
+  const { groups: _groups, ...rest } = u;
+  return { ...keys.user(u.teamId, u.id), ...keys.userListing(u.teamId, u.id), type: 'user', ...rest };
+}
+
+/** A user from its item; `groups` is empty until `withGroups` (or a read method) fills it. */
+function fromItem(item: Item, groups: UserGroup[] = []): User {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!STORAGE_ATTRS.has(k)) out[k] = v;
+  const u = out as unknown as User;
+  u.groups = groups;
+  u.roles ??= [];
+  u.grants ??= [];
+  u.scimRoles ??= [];
+  u.entitlements ??= [];
+  u.emails ??= [];
+  u.attributes ??= {};
+  u.extensions ??= {};
+  return u;
+}
+
+/** E-mail values that need their own index item: the userName is indexed by its uniqueness item already. */
+function indexedEmails(u: Pick<User, 'userName' | 'emails'>): string[] {
+  const own = fold(u.userName);
+  return [...new Set(u.emails.map((e) => fold(e.value)).filter((e) => e !== own && e.length > 0))];
+}
+
+/** A random counter shard: concurrent creates then rarely touch the same counter item. */
+const counterShard = () => Math.floor(Math.random() * COUNTER_SHARDS);
+
+/**
+ * Users of a workspace. One item per user (listed on sharded gsi1 partitions in id order), plus a
+ * uniqueness item per userName and externalId, one index item per extra e-mail address, and a
+ * sharded counter, all written in the same transaction as the audit record.
+ */
+export class UserRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Key of a user, for callers that read it in a `batchGet` with other items (one round trip). */
+  static key(teamId: string, id: string): Key {
+    return keys.user(teamId, id);
+  }
+
+  /** Key of the userName uniqueness item (it holds `userId`), for `batchGet`s. */
+  static userNameKey(teamId: string, userName: string): Key {
+    return keys.userName(teamId, userName);
+  }
+
+  /** Key of the externalId uniqueness item (it holds `userId`). */
+  static externalIdKey(teamId: string, externalId: string): Key {
+    return keys.userExternalId(teamId, externalId);
+  }
+
+  /** A user from a stored item, with `groups` as given (empty when not loaded). */
+  static fromItem(item: Item, groups: UserGroup[] = []): User {
+    return fromItem(item, groups);
+  }
+
+  /** A user with its groups: the item and the membership query run in parallel (one round-trip latency). */
+  async get(teamId: string, id: string): Promise<User | undefined> {
+    const [item, groups] = await Promise.all([this.db.get(keys.user(teamId, id)), this.groupsOf(teamId, id)]);
+    return item ? fromItem(item, groups) : undefined;
+  }
+
+  /** Many users by id in one round trip per 100 (absent ones are skipped); `groups` is not loaded. */
+  async getMany(teamId: string, ids: readonly string[]): Promise<Map<string, User>> {
+    const items = await this.db.batchGet(ids.map((id) => keys.user(teamId, id)));
+    const out = new Map<string, User>();
+    for (const it of items) if (it) out.set(String(it.id), fromItem(it));
+    return out;
+  }
+
+  /**
+   * The SCIM groups of a user, from the membership edges' per-user index (one query; bounded,
+   * since nobody is in more than a few thousand groups).
+   */
+  async groupsOf(teamId: string, userId: string): Promise<UserGroup[]> {
+    const items = await this.db.queryAll(
+      {
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p',
+        ExpressionAttributeValues: { ':p': keys.userGroupsPartition(teamId, userId) },
+      },
+      MAX_GROUPS_PER_USER,
+    );
+    return items.map((it) => ({ value: String(it.groupId), display: String(it.display ?? '') }));
+  }
+
+  /** The same user with its groups loaded. */
+  async withGroups(u: User): Promise<User> {
+    return { ...u, groups: await this.groupsOf(u.teamId, u.id) };
+  }
+
+  /** Reads the id a uniqueness item points at, then the user (with groups). */
+  private async viaGuard(guard: Key, teamId: string): Promise<User | undefined> {
+    const g = await this.db.get(guard);
+    if (!g || typeof g.userId !== 'string') return undefined;
+    return this.get(teamId, g.userId);
+  }
+
+  /** The user with this userName, compared case-insensitively (RFC 7643 §4.1.1). */
+  async findByUserName(teamId: string, userName: string): Promise<User | undefined> {
+    return this.viaGuard(keys.userName(teamId, userName), teamId);
+  }
+
+  /** The user with this externalId (case-sensitive, RFC 7643 §3.1). */
+  async findByExternalId(teamId: string, externalId: string): Promise<User | undefined> {
+    return this.viaGuard(keys.userExternalId(teamId, externalId), teamId);
+  }
+
+  /** Ids of users having this e-mail among `emails` (other than as their userName), case-insensitively. */
+  async idsByEmail(teamId: string, email: string, limit = 50): Promise<string[]> {
+    const out = await this.db.query({
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': keys.userEmailPartition(teamId, email) },
+      Limit: limit,
+    });
+    return (out.Items ?? []).map((it) => String(it.sk));
+  }
+
+  /**
+   * The best single user for an e-mail address (SSO by e-mail, Universal Logout's `email` subject):
+   * the user whose userName is that address, else an active user whose primary e-mail it is, else
+   * any user listing it. Case-insensitive. Undefined when nobody matches.
+   */
+  async findByEmail(teamId: string, email: string): Promise<User | undefined> {
+    const [byName, ids] = await Promise.all([this.findByUserName(teamId, email), this.idsByEmail(teamId, email, 20)]);
+    if (byName) return byName;
+    if (ids.length === 0) return undefined;
+    const users = [...(await this.getMany(teamId, ids)).values()];
+    const e = fold(email);
+    const score = (u: User) =>
+      (u.active ? 2 : 0) + (u.emails.some((m) => m.primary === true && fold(m.value) === e) ? 1 : 0);
+    return users.sort((a, b) => score(b) - score(a) || (a.id < b.id ? -1 : 1))[0];
+  }
+
+  /** The user an IdP (issuer, subject) pair was linked to at SSO sign-in (Universal Logout `iss_sub`). */
+  async findBySubject(teamId: string, issuer: string, subject: string): Promise<User | undefined> {
+    return this.viaGuard(keys.userSubject(teamId, issuer, subject), teamId);
+  }
+
+  /**
+   * Records that the IdP's (issuer, subject) is this user, with its audit record. Idempotent: an
+   * existing link to the same user writes nothing (the condition fails and is swallowed), so
+   * calling it at every sign-in costs one write attempt and no read.
+   */
+  async linkSubject(ctx: AuditContext, teamId: string, userId: string, issuer: string, subject: string): Promise<void> {
+    try {
+      await this.db.transact([
+        {
+          Put: {
+            Item: { ...keys.userSubject(teamId, issuer, subject), type: 'userSubject', teamId, userId, issuer, subject },
+            ConditionExpression: 'attribute_not_exists(pk) OR userId <> :u',
+            ExpressionAttributeValues: { ':u': userId },
+          },
+        },
+        auditPut(ctx, { action: 'user.subject_linked', target: { type: 'user', id: userId }, after: { issuer, subject } }),
+      ]);
+    } catch (err) {
+      if (err instanceof ConditionFailed) return;
+      throw err;
+    }
+  }
+
+  /** Builds a new user (not stored) with its effective roles. */
+  build(workspace: Workspace, draft: UserDraft, source: User['source'], now: Date, idpGroups?: string[]): User {
+    const iso = now.toISOString();
+    const base = {
+      scimRoles: draft.scimRoles ?? [],
+      groups: [] as UserGroup[],
+      ...(idpGroups && idpGroups.length > 0 ? { idpGroups } : {}),
+    };
+    const access = effectiveAccess(workspace, base);
+    const u: User = {
+      id: sortableId(now.getTime()),
+      teamId: workspace.id,
+      userName: draft.userName,
+      active: draft.active,
+      emails: draft.emails,
+      roles: access.roles,
+      grants: access.grants,
+      scimRoles: base.scimRoles,
+      entitlements: draft.entitlements ?? [],
+      groups: [],
+      attributes: draft.attributes ?? {},
+      extensions: draft.extensions ?? {},
+      createdAt: iso,
+      updatedAt: iso,
+      version: 1,
+      source,
+    };
+    if (draft.externalId !== undefined) u.externalId = draft.externalId;
+    if (draft.name !== undefined) u.name = draft.name;
+    if (draft.displayName !== undefined) u.displayName = draft.displayName;
+    if (base.idpGroups) u.idpGroups = base.idpGroups;
+    return u;
+  }
+
+  /** The transaction items that create `u`: user, uniqueness items, e-mail index, counter shard. */
+  static createItems(u: User): TransactItem[] {
+    const items: TransactItem[] = [
+      { Put: { Item: toItem(u), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          Item: { ...keys.userName(u.teamId, u.userName), type: 'userName', userId: u.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+    if (u.externalId !== undefined) {
+      items.push({
+        Put: {
+          Item: { ...keys.userExternalId(u.teamId, u.externalId), type: 'userExternalId', userId: u.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    for (const e of indexedEmails(u)) items.push({ Put: { Item: { ...keys.userEmail(u.teamId, e, u.id), type: 'userEmail' } } });
+    items.push(counterAdd(u.teamId, USER_COUNTER, 1));
+    return items;
+  }
+
+  /**
+   * Creates a user in one transaction with its uniqueness items, e-mail index, counter shard and
+   * audit record (`user.created`). Throws `DuplicateUser` naming the clashing attribute.
+   */
+  async create(ctx: AuditContext, workspace: Workspace, draft: UserDraft, source: User['source'], now = new Date(), idpGroups?: string[]): Promise<User> {
+    const u = this.build(workspace, draft, source, now, idpGroups);
+    const items = UserRepo.createItems(u);
+    try {
+      await this.db.transact([...items, auditPut(ctx, { action: 'user.created', target: { type: 'user', id: u.id }, after: u }, now)]);
+    } catch (err) {
+      throw mapGuardFailure(err, items, u);
+    }
+    return u;
+  }
+
+  /**
+   * Creates an active user at first SSO sign-in with the workspace's default role and whatever the
+   * role mappings give the assertion's groups; audited `user.created` with the caller's actor.
+   * Safe under duplicates: when the userName (or externalId) exists already — a concurrent sign-in
+   * or a SCIM push that won the race — the existing user is returned instead of a 409.
+   * Lifecycle events are the caller's to publish.
+   */
+  async createJit(ctx: AuditContext, workspace: Workspace, profile: JitProfile): Promise<User> {
+    const name: UserName = {};
+    if (profile.givenName) name.givenName = profile.givenName;
+    if (profile.familyName) name.familyName = profile.familyName;
+    const draft: UserDraft = {
+      userName: profile.userName,
+      active: true,
+      emails: [{ value: profile.email, type: 'work', primary: true }],
+      ...(Object.keys(name).length > 0 ? { name } : {}),
+      ...(profile.displayName ? { displayName: profile.displayName } : {}),
+    };
+    try {
+      return await this.create(ctx, workspace, draft, 'jit', new Date(), profile.groups);
+    } catch (err) {
+      if (err instanceof DuplicateUser) {
+        const existing = await this.findByUserName(workspace.id, profile.userName);
+        if (existing) return existing;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces a user's IdP-written attributes with `draft` if its version is still `before.version`
+   * (optimistic concurrency), moving uniqueness and e-mail index items as needed and recomputing
+   * roles, with the audit record in the same transaction. `action` names the change
+   * (`user.updated`, `user.deactivated`, `user.reactivated`). Throws `StaleUser` or `DuplicateUser`.
+   */
+  async replace(ctx: AuditContext, workspace: Workspace, before: User, draft: UserDraft, action: string, now = new Date()): Promise<User> {
+    const next = this.applyDraft(workspace, before, draft, now);
+    const items = UserRepo.replaceItems(before, next);
+    try {
+      await this.db.transact([...items, auditPut(ctx, { action, target: { type: 'user', id: next.id }, before, after: next }, now)]);
+    } catch (err) {
+      throw mapGuardFailure(err, items, next);
+    }
+    return next;
+  }
+
+  /** The next state of a user after a write of `draft` (pure). */
+  applyDraft(workspace: Workspace, before: User, draft: UserDraft, now: Date): User {
+    const scimRoles = draft.scimRoles ?? [];
+    const access = effectiveAccess(workspace, { scimRoles, groups: before.groups, ...(before.idpGroups ? { idpGroups: before.idpGroups } : {}) });
+    const next: User = {
+      id: before.id,
+      teamId: before.teamId,
+      userName: draft.userName,
+      active: draft.active,
+      emails: draft.emails,
+      roles: access.roles,
+      grants: access.grants,
+      scimRoles,
+      entitlements: draft.entitlements ?? [],
+      groups: before.groups,
+      attributes: draft.attributes ?? {},
+      extensions: draft.extensions ?? {},
+      createdAt: before.createdAt,
+      updatedAt: now.toISOString(),
+      version: before.version + 1,
+      source: before.source,
+    };
+    if (draft.externalId !== undefined) next.externalId = draft.externalId;
+    if (draft.name !== undefined) next.name = draft.name;
+    if (draft.displayName !== undefined) next.displayName = draft.displayName;
+    if (before.idpGroups) next.idpGroups = before.idpGroups;
+    return next;
+  }
+
+  /** Transaction items that move `before` to `next` (the user item is always the first). */
+  static replaceItems(before: User, next: User): TransactItem[] {
+    const t = before.teamId;
+    const items: TransactItem[] = [
+      {
+        Put: {
+          Item: toItem(next),
+          ConditionExpression: 'attribute_exists(pk) AND version = :v',
+          ExpressionAttributeValues: { ':v': before.version },
+        },
+      },
+    ];
+    if (fold(before.userName) !== fold(next.userName)) {
+      items.push({ Delete: { Key: keys.userName(t, before.userName) } });
+      items.push({
+        Put: { Item: { ...keys.userName(t, next.userName), type: 'userName', userId: next.id }, ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+    } else if (before.userName !== next.userName) {
+      // Same folded key, new spelling: nothing to move.
+    }
+    if (before.externalId !== next.externalId) {
+      if (before.externalId !== undefined) items.push({ Delete: { Key: keys.userExternalId(t, before.externalId) } });
+      if (next.externalId !== undefined) {
+        items.push({
+          Put: {
+            Item: { ...keys.userExternalId(t, next.externalId), type: 'userExternalId', userId: next.id },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        });
+      }
+    }
+    const was = new Set(indexedEmails(before));
+    const is = new Set(indexedEmails(next));
+    for (const e of was) if (!is.has(e)) items.push({ Delete: { Key: keys.userEmail(t, e, next.id) } });
+    for (const e of is) if (!was.has(e)) items.push({ Put: { Item: { ...keys.userEmail(t, e, next.id), type: 'userEmail' } } });
+    return items;
+  }
+
+  /**
+   * Deletes a user (Entra sends DELETE; Okta never does) with its uniqueness and index items and
+   * the audit record. Membership edges are the group repository's to remove (`GroupRepo.removeUserEverywhere`).
+   */
+  async delete(ctx: AuditContext, before: User, now = new Date()): Promise<void> {
+    const t = before.teamId;
+    const items: TransactItem[] = [
+      { Delete: { Key: keys.user(t, before.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } },
+      { Delete: { Key: keys.userName(t, before.userName) } },
+      ...(before.externalId !== undefined ? [{ Delete: { Key: keys.userExternalId(t, before.externalId) } }] : []),
+      ...indexedEmails(before).map((e): TransactItem => ({ Delete: { Key: keys.userEmail(t, e, before.id) } })),
+      counterAdd(t, USER_COUNTER, -1),
+      auditPut(ctx, { action: 'user.deleted', target: { type: 'user', id: before.id }, before }, now),
+    ];
+    try {
+      await this.db.transact(items);
+    } catch (err) {
+      if (err instanceof ConditionFailed && err.failedIndexes.includes(0)) throw new StaleUser(before.id);
+      throw err;
+    }
+  }
+
+  /** A transaction item that writes recomputed roles and grants (no version bump: the IdP did not change the user). */
+  static accessUpdate(teamId: string, userId: string, access: { roles: string[]; grants: string[] }): TransactItem {
+    return {
+      Update: {
+        Key: keys.user(teamId, userId),
+        UpdateExpression: 'SET #r = :r, grants = :g',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#r': 'roles' },
+        ExpressionAttributeValues: { ':r': access.roles, ':g': access.grants },
+      },
+    };
+  }
+
+  /** Writes recomputed roles and grants (after a role-mapping change), audited `role.changed`. */
+  async setAccess(ctx: AuditContext, user: User, access: { roles: string[]; grants: string[] }): Promise<User> {
+    await this.db.transact([
+      UserRepo.accessUpdate(user.teamId, user.id, access),
+      auditPut(ctx, { action: 'role.changed', target: { type: 'user', id: user.id }, before: { roles: user.roles, grants: user.grants }, after: access }),
+    ]);
+    return { ...user, roles: access.roles, grants: access.grants };
+  }
+
+  /** One page of a workspace's users in id (= creation) order, after the id `after`. */
+  async page(teamId: string, after: string | undefined, limit: number): Promise<{ users: User[]; last?: string; more: boolean }> {
+    const page: MergedPage = await mergeShards(this.db, UserRepo.listing(teamId), after, limit);
+    return { users: page.items.map((it) => fromItem(it)), ...(page.last !== undefined ? { last: page.last } : {}), more: page.more };
+  }
+
+  /** The sharded gsi1 listing of a workspace's users. */
+  static listing(teamId: string) {
+    return { index: 'gsi1' as const, partitions: Array.from({ length: LIST_SHARDS }, (_, s) => keys.userListingPartition(teamId, s)) };
+  }
+
+  /** Number of users (sum of the counter shards: one query, never a count of the users themselves). */
+  async count(teamId: string): Promise<number> {
+    return readCounter(this.db, teamId, USER_COUNTER);
+  }
+}
+
+/** A transaction item adding `delta` to one random shard of a counter. */
+export function counterAdd(teamId: string, counted: string, delta: number): TransactItem {
+  return {
+    Update: {
+      Key: keys.counter(teamId, counted, counterShard()),
+      UpdateExpression: 'ADD n :d',
+      ExpressionAttributeValues: { ':d': delta },
+    },
+  };
+}
+
+/** Sums a sharded counter in one query. */
+export async function readCounter(db: Db, teamId: string, counted: string): Promise<number> {
+  const out = await db.query({
+    KeyConditionExpression: 'pk = :p',
+    ExpressionAttributeValues: { ':p': keys.counterPartition(teamId, counted) },
+  });
+  return Math.max(0, (out.Items ?? []).reduce((s, it) => s + (typeof it.n === 'number' ? it.n : 0), 0));
+}
+
+/** Turns a failed create/replace transaction into the domain error that explains it. */
+function mapGuardFailure(err: unknown, items: TransactItem[], u: User): unknown {
+  if (!(err instanceof ConditionFailed)) return err;
+  for (const i of err.failedIndexes) {
+    const item = items[i];
+    const type = item?.Put?.Item?.type;
+    if (type === 'userName') return new DuplicateUser('userName', u.userName);
+    if (type === 'userExternalId') return new DuplicateUser('externalId', u.externalId ?? '');
+  }
+  if (err.failedIndexes.includes(0)) return new StaleUser(u.id);
+  return err;
+}
+
+/** Shard of a user's listing item (exposed for tests of the key layout). */
+export const userListingShard = (id: string) => shardOf(id, LIST_SHARDS);
