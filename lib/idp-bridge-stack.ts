@@ -167,6 +167,7 @@ export class IdpBridgeStack extends Stack {
       EVENT_BUS_NAME: bus.eventBusName,
       PEER_REGIONS: JSON.stringify(props.peerApiUrls),
       LOG_LEVEL: config.logLevel,
+      SCIM_OAUTH_REDIRECT_URIS: JSON.stringify(config.scimOAuthRedirectUris),
     };
 
     const functions = new Map<EndpointGroup, ApiFunction>();

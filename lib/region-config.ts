@@ -50,6 +50,8 @@ export const RegionConfigSchema = z
     tracing: z.boolean().default(false),
     /** Client id of the single SCIM OAuth client registered in the OIN (default `idp-bridge-scim-<region id>`). */
     scimOAuthClientId: z.string().regex(/^[A-Za-z0-9._-]{8,128}$/, '8-128 of A-Z a-z 0-9 . _ -').optional(),
+    /** Exact SCIM OAuth redirect URIs allowed besides Okta's documented callbacks. */
+    scimOAuthRedirectUris: z.array(z.string().url().startsWith('https://')).max(20).default([]),
     /** Name prefix of this stack's secrets (default `idp-bridge/<region id>`). */
     secretPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/, 'Secrets Manager name characters').optional(),
     /** API Gateway throttling of the default stage (requests per second and burst). */

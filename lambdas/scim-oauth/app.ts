@@ -37,13 +37,9 @@ export interface ScimOAuthOptions {
   readonly redirectAllowlist?: readonly string[];
 }
 
-/**
- * The platform's extra redirect URIs. `SCIM_OAUTH_REDIRECT_URIS` is read once the configuration
- * schema declares it (a JSON array or a comma-separated list of exact URIs); until then the list
- * is empty and only Okta's documented callbacks are accepted.
- */
+/** The platform's extra redirect URIs (`SCIM_OAUTH_REDIRECT_URIS`: a JSON array or a comma-separated list). */
 function configuredAllowlist(config: Config): string[] {
-  return parseRedirectAllowlist((config as Config & { SCIM_OAUTH_REDIRECT_URIS?: string | string[] }).SCIM_OAUTH_REDIRECT_URIS);
+  return parseRedirectAllowlist(config.SCIM_OAUTH_REDIRECT_URIS);
 }
 
 /** The token response (RFC 6749 §5.1): never cached. */

@@ -29,6 +29,11 @@ const ConfigSchema = z.object({
   /** The one OAuth client (id in the secret) Okta uses for SCIM OAuth across all tenants (OIN rule). */
   SCIM_OAUTH_CLIENT_SECRET_NAME: z.string().min(1).default('idp-bridge/scim-oauth-client'),
   EVENT_BUS_NAME: z.string().min(1),
+  /**
+   * Exact SCIM OAuth redirect URIs the platform allows besides Okta's documented callbacks
+   * (a JSON array or a comma-separated list), e.g. for a custom Okta admin domain.
+   */
+  SCIM_OAUTH_REDIRECT_URIS: z.string().default(''),
   /** JSON object of the other regions' API URLs, e.g. `{"eu":"https://eu.api.example.com"}`. */
   PEER_REGIONS: z
     .string()
