@@ -192,7 +192,7 @@ export function createAdminApp(deps: Deps): App {
           },
         };
         await saveWorkspace(req, p, w, next, 'workspace.okta_configured', [
-          ...WorkspaceRepo.issuerLinkItems(w.id, w.okta?.issuer, issuer),
+          ...WorkspaceRepo.issuerLinkItems(w, next),
           ...WorkspaceRepo.domainClaimItems(w.id, w.emailDomains, emailDomains),
         ]);
         return json(200, workspaceView(deps, next));
@@ -216,12 +216,13 @@ export function createAdminApp(deps: Deps): App {
             allowIdpInitiated: body.allowIdpInitiated,
             ...(body.groupPrefix !== undefined ? { groupPrefix: body.groupPrefix } : {}),
             ...(body.appInstanceId !== undefined ? { appInstanceId: body.appInstanceId } : {}),
+            ...(body.oktaOrgUrl !== undefined ? { oktaOrgUrl: issuerFromDomain(body.oktaOrgUrl, deps.config.LOCAL_MODE).issuer } : {}),
             ...(body.signInEnabled !== undefined ? { signInEnabled: body.signInEnabled } : {}),
             ...(body.jitEnabled !== undefined ? { jitEnabled: body.jitEnabled } : {}),
             updatedAt: now,
           },
         };
-        await saveWorkspace(req, p, w, next, 'workspace.saml_configured', WorkspaceRepo.issuerLinkItems(w.id, w.saml?.idpEntityId, body.idpEntityId));
+        await saveWorkspace(req, p, w, next, 'workspace.saml_configured', WorkspaceRepo.issuerLinkItems(w, next));
         return json(200, workspaceView(deps, next));
       },
     ],

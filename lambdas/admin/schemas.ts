@@ -33,6 +33,8 @@ export const SamlBody = z
     allowIdpInitiated: z.boolean().default(true),
     groupPrefix: z.string().max(255).optional(),
     appInstanceId: z.string().max(255).optional(),
+    /** The Okta org URL or domain: Universal Logout's `iss` for this SAML app. */
+    oktaOrgUrl: z.string().trim().min(1).max(255).optional(),
     signInEnabled: z.boolean().optional(),
     jitEnabled: z.boolean().optional(),
   })

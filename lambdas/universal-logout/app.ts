@@ -10,6 +10,8 @@ import { UserRepo } from '../shared/repos/users.js';
 import { WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
 import { router } from '../shared/router.js';
 import { TokenCheckFailed } from './checks/errors.js';
+import { samlOnly } from './checks/issuer.js';
+import { samlCertificateKeys } from './saml-keys.js';
 import { JtiReplayed } from './checks/replay.js';
 import { GTR_TYP, SET_TYP } from './checks/typ.js';
 import { JtiStore } from './jti-store.js';
@@ -51,7 +53,7 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
       const items = await deps.db.batchGet(ids.map((id) => WorkspaceRepo.key(id)));
       return items.filter((it) => it !== undefined).map((it) => WorkspaceRepo.fromItem(it));
     },
-    keysFor: (issuer) => keySets.forIssuer(issuer),
+    keysFor: (issuer, connected) => (samlOnly(connected, issuer) ? samlCertificateKeys(connected) : keySets.forIssuer(issuer)),
     jtis,
     now: deps.now,
   };

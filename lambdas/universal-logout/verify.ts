@@ -15,8 +15,11 @@ import type { JtiStore } from './jti-store.js';
 export interface VerifyEnv {
   /** Workspaces connected to an issuer (lookup item + batch read). */
   readonly loadWorkspaces: (issuer: string) => Promise<Workspace[]>;
-  /** The key set of a connected issuer (`IssuerKeySets.forIssuer`). */
-  readonly keysFor: (issuer: string) => Promise<CompactVerifyGetKey>;
+  /**
+   * The key set of a connected issuer: the org JWKS (`IssuerKeySets.forIssuer`), or — for an org
+   * trusted only through SAML apps — the workspaces' SAML signing certificates.
+   */
+  readonly keysFor: (issuer: string, workspaces: readonly Workspace[]) => Promise<CompactVerifyGetKey>;
   readonly jtis: JtiStore;
   readonly now: () => Date;
 }
@@ -77,7 +80,7 @@ export async function verifySignedJwt(jwt: string, env: VerifyEnv, policy: Verif
   checkTyp(hdr, policy.typ);
   checkAlg(hdr);
   const connected = await checkIssuer(unverifiedClaims(jwt).iss, env.loadWorkspaces);
-  const claims = await checkSignature(jwt, await env.keysFor(connected.issuer));
+  const claims = await checkSignature(jwt, await env.keysFor(connected.issuer, connected.workspaces));
   const workspaces = policy.checkSubject ? checkSubject(claims.sub, connected.workspaces) : connected.workspaces;
   checkAudience(claims.aud, policy.audience);
   const nowSeconds = Math.floor(env.now().getTime() / 1000);

@@ -50,6 +50,11 @@ export interface SamlConfig {
   groupPrefix?: string;
   /** Okta's SAML app instance id: the `sub` of its Universal Logout JWTs for SAML apps. */
   appInstanceId?: string;
+  /**
+   * The Okta org URL (e.g. `https://acme.okta.com`): the `iss` of Okta's Universal Logout JWTs for
+   * a SAML app, which Okta signs with the app's SAML signing key (the certificates above).
+   */
+  oktaOrgUrl?: string;
   /** SAML sign-in switch; absent = follows the Okta OIDC switch (on when there is none). */
   signInEnabled?: boolean;
   /** JIT for SAML sign-ins; absent = follows the Okta OIDC switch (off when there is none). */
@@ -153,13 +158,21 @@ export class WorkspaceRepo {
     return item ? String(item.teamId) : undefined;
   }
 
-  /** Transaction items that move an issuer lookup from `oldIssuer` to `newIssuer`. */
-  static issuerLinkItems(teamId: string, oldIssuer: string | undefined, newIssuer: string | undefined): TransactItem[] {
-    if (oldIssuer === newIssuer) return [];
-    const items: TransactItem[] = [];
-    if (oldIssuer) items.push({ Delete: { Key: keys.issuer(oldIssuer, teamId) } });
-    if (newIssuer) items.push({ Put: { Item: { ...keys.issuer(newIssuer, teamId), type: 'issuer', issuer: newIssuer, teamId } } });
-    return items;
+  /** Every issuer a workspace trusts: its Okta org, its SAML IdP entity id, its SAML app's org URL. */
+  static issuersOf(w: Workspace): string[] {
+    return [...new Set([w.okta?.issuer, w.saml?.idpEntityId, w.saml?.oktaOrgUrl].filter((i): i is string => !!i))];
+  }
+
+  /** Transaction items that move the issuer lookups of a workspace from `before` to `after`. */
+  static issuerLinkItems(before: Workspace, after: Workspace): TransactItem[] {
+    const was = WorkspaceRepo.issuersOf(before);
+    const now = WorkspaceRepo.issuersOf(after);
+    return [
+      ...was.filter((i) => !now.includes(i)).map((i): TransactItem => ({ Delete: { Key: keys.issuer(i, after.id) } })),
+      ...now
+        .filter((i) => !was.includes(i))
+        .map((i): TransactItem => ({ Put: { Item: { ...keys.issuer(i, after.id), type: 'issuer', issuer: i, teamId: after.id } } })),
+    ];
   }
 
   /** Transaction items that move email-domain claims; a domain claimed by another workspace fails the condition. */

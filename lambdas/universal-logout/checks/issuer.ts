@@ -6,10 +6,20 @@ export function normalizeIssuer(iss: string): string {
   return iss.replace(/\/+$/, '');
 }
 
-/** True when the workspace trusts this issuer: its Okta org, or its SAML IdP entity id. */
+/**
+ * True when the workspace trusts this issuer for logout tokens: its Okta org (OIDC app), or the
+ * org URL of its SAML app. Okta's `iss` is always the org or custom-domain URL, never the SAML
+ * entity id (Okta UL guide).
+ */
 export function trustsIssuer(w: Workspace, iss: string): boolean {
   const n = normalizeIssuer(iss);
-  return (w.okta !== undefined && normalizeIssuer(w.okta.issuer) === n) || (w.saml !== undefined && normalizeIssuer(w.saml.idpEntityId) === n);
+  return (w.okta !== undefined && normalizeIssuer(w.okta.issuer) === n) || (w.saml?.oktaOrgUrl !== undefined && normalizeIssuer(w.saml.oktaOrgUrl) === n);
+}
+
+/** True when the issuer is trusted only through SAML apps: its key is the SAML signing certificate, not a JWKS. */
+export function samlOnly(workspaces: readonly Workspace[], iss: string): boolean {
+  const n = normalizeIssuer(iss);
+  return !workspaces.some((w) => w.okta !== undefined && normalizeIssuer(w.okta.issuer) === n);
 }
 
 /**
