@@ -625,6 +625,7 @@ RENDER.saml = function (main, ws, head) {
   var allowIdp = h('input', { type: 'checkbox', name: 'allowIdpInitiated', checked: c ? c.allowIdpInitiated : true });
   var prefix = input({ name: 'groupPrefix', placeholder: 'claresia-', value: c && c.groupPrefix ? c.groupPrefix : '', 'data-api': 'groupPrefix' });
   var instance = input({ name: 'appInstanceId', value: c && c.appInstanceId ? c.appInstanceId : '', 'data-api': 'appInstanceId' });
+  var orgUrl = input({ name: 'oktaOrgUrl', placeholder: 'acme.okta.com', value: c && c.oktaOrgUrl ? c.oktaOrgUrl : '', 'data-api': 'oktaOrgUrl' });
   var testBtn = h('button', { type: 'button', class: 'btn', disabled: !c }, 'Test login');
   testBtn.addEventListener('click', function () {
     window.open('/api/saml/' + encodeURIComponent(S.ws.id) + '/login?test=1', '_blank', 'popup=yes,width=560,height=720');
@@ -640,6 +641,7 @@ RENDER.saml = function (main, ws, head) {
       h('div', { class: 'fields-2' },
         field('Group prefix', prefix, 'Optional. Only groups starting with this prefix are used, e.g. claresia-.'),
         field('Okta app instance ID', instance, 'Optional. Lets Universal Logout match this SAML app.')),
+      field('Okta org URL', orgUrl, 'Optional. With the app instance ID, lets Okta\u2019s Universal Logout (signed with the SAML certificate) reach this workspace.'),
       h('div', { class: 'checks' }, check('Allow IdP-initiated sign-in', allowIdp, 'Sign-ins started from the Okta dashboard tile.'))
     ],
     onSubmit: function () {
@@ -648,6 +650,7 @@ RENDER.saml = function (main, ws, head) {
       if (pems && pems.length > 1) body.idpCertificates = pems; else body.idpCertificate = cert.value.trim();
       if (prefix.value.trim()) body.groupPrefix = prefix.value.trim();
       if (instance.value.trim()) body.appInstanceId = instance.value.trim();
+      if (orgUrl.value.trim()) body.oktaOrgUrl = orgUrl.value.trim();
       return api('PUT', wsPath(ws.id, '/saml'), body).then(function (next) {
         S.ws = next;
         testBtn.disabled = false;
