@@ -16,6 +16,7 @@ export type Candidates =
   | { readonly kind: 'guard'; readonly key: Key; readonly idAttr: 'userId' | 'groupId' }
   | { readonly kind: 'id'; readonly id: string }
   | { readonly kind: 'email'; readonly email: string }
+  | { readonly kind: 'externalId'; readonly externalId: string }
   | { readonly kind: 'memberOf'; readonly userId: string }
   | { readonly kind: 'and' | 'or'; readonly parts: readonly Candidates[] };
 
@@ -48,7 +49,7 @@ export function planUsers(f: Filter, teamId: string): Candidates | undefined {
       const v = text(f.value);
       if (v === undefined) return undefined;
       if (is(f.path, 'userName', core)) return { kind: 'guard', key: UserRepo.userNameKey(teamId, v), idAttr: 'userId' };
-      if (is(f.path, 'externalId', core)) return { kind: 'guard', key: UserRepo.externalIdKey(teamId, v), idAttr: 'userId' };
+      if (is(f.path, 'externalId', core)) return { kind: 'externalId', externalId: v };
       if (is(f.path, 'id', core)) return { kind: 'id', id: v };
       if (is(f.path, 'emails', core) || is(f.path, 'emails', core, 'value')) return { kind: 'email', email: v };
       return undefined;
@@ -161,12 +162,16 @@ export function prefetchKeys(c: Candidates, teamId: string): Key[] {
 
 export const keyId = (k: Key) => `${k.pk}\u0000${k.sk}`;
 
-/** Resolves a plan to resource ids (guard items from `prefetched`, the rest by query). */
-export async function resolveCandidates(db: Db, teamId: string, c: Candidates, prefetched: Map<string, Item | undefined>): Promise<Set<string>> {
+/**
+ * Resolves a plan to resource ids (guard items from `prefetched`, the rest by query). Guard items
+ * that carry a copy of their user (userName) add it to `copies`, saving the read of the user.
+ */
+export async function resolveCandidates(db: Db, teamId: string, c: Candidates, prefetched: Map<string, Item | undefined>, copies?: Map<string, Item>): Promise<Set<string>> {
   switch (c.kind) {
     case 'guard': {
       const item = prefetched.has(keyId(c.key)) ? prefetched.get(keyId(c.key)) : await db.get(c.key);
       const id = item?.[c.idAttr];
+      if (typeof id === 'string' && copies && item?.user && typeof item.user === 'object') copies.set(id, item.user as Item);
       return new Set(typeof id === 'string' ? [id] : []);
     }
     case 'id':
@@ -181,14 +186,16 @@ export async function resolveCandidates(db: Db, teamId: string, c: Candidates, p
       if (typeof guard?.userId === 'string') out.add(guard.userId);
       return out;
     }
+    case 'externalId':
+      return new Set(await new UserRepo(db).idsByExternalId(teamId, c.externalId, 100));
     case 'memberOf':
       return new Set((await new UserRepo(db).groupsOf(teamId, c.userId)).map((g) => g.value));
     case 'and': {
-      const sets = await Promise.all(c.parts.map((p) => resolveCandidates(db, teamId, p, prefetched)));
+      const sets = await Promise.all(c.parts.map((p) => resolveCandidates(db, teamId, p, prefetched, copies)));
       return sets.reduce((a, b) => new Set([...a].filter((x) => b.has(x))));
     }
     case 'or': {
-      const sets = await Promise.all(c.parts.map((p) => resolveCandidates(db, teamId, p, prefetched)));
+      const sets = await Promise.all(c.parts.map((p) => resolveCandidates(db, teamId, p, prefetched, copies)));
       return new Set(sets.flatMap((s) => [...s]));
     }
   }

@@ -6,6 +6,7 @@
  * Storage round trips: GET by id and a userName filter that finds nobody cost 1; POST costs 2
  * (authentication + workspace + nothing else in one `batchGet`, then one transaction).
  */
+import type { Item } from '../shared/db/client.js';
 import type { Deps } from '../shared/deps.js';
 import type { LifecycleEvent } from '../shared/events.js';
 import type { HttpRequest, HttpResponse } from '../shared/http.js';
@@ -165,8 +166,16 @@ export function userEndpoints(deps: Deps) {
       }
       if (plan && q.filter) {
         const prefetched = new Map(prefetch.map((k, i) => [keyId(k), extra[i]]));
-        const ids = [...(await resolveCandidates(deps.db, teamId, plan, prefetched))].slice(0, MAX_SCAN);
-        candidates = ids.length === 0 ? [] : [...(await users.getMany(teamId, ids)).values()];
+        const copies = new Map<string, Item>();
+        const ids = [...(await resolveCandidates(deps.db, teamId, plan, prefetched, copies))].slice(0, MAX_SCAN);
+        // `userName eq` (Okta's lookup before every create) is answered from the uniqueness item's copy.
+        const missing = ids.filter((id) => !copies.has(id));
+        const fetched = missing.length === 0 ? new Map<string, User>() : await users.getMany(teamId, missing);
+        candidates = ids.flatMap((id) => {
+          const copy = copies.get(id);
+          const u = copy ? UserRepo.fromItem(copy) : fetched.get(id);
+          return u ? [u] : [];
+        });
       } else {
         const items = await boundedScan(deps.db, UserRepo.listing(teamId), await users.count(teamId), 'users');
         candidates = items.map((it) => UserRepo.fromItem(it));

@@ -162,8 +162,14 @@ describe('storage round trips', () => {
     const get = await roundTrips(() => ws.scim.get(`/Users/${made.json.id}`));
     const post = await roundTrips(() => ws.scim.post('/Users', oktaUser(`rt2.${Date.now()}@atko.com`)));
     const miss = await roundTrips(() => ws.scim.get(`/Users?filter=${encodeURIComponent('userName eq "nobody@atko.com"')}&startIndex=1&count=100`));
+    let found: { json: { totalResults: number; Resources: { id: string }[] } } | undefined;
+    const hit = await roundTrips(async () => {
+      found = await ws.scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${made.json.userName}"`)}&startIndex=1&count=100`);
+    });
     expect(get).toBeLessThanOrEqual(2);
     expect(post).toBeLessThanOrEqual(2);
     expect(miss).toBe(1);
+    expect(hit).toBe(1);
+    expect(found?.json.Resources[0]?.id).toBe(made.json.id);
   });
 });

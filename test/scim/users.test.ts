@@ -70,15 +70,15 @@ describe('create and read', () => {
     expect(list.json.users.find((u) => u.id === mapped.json.id)?.roles).toEqual(['admin']);
   });
 
-  it('answers 409 uniqueness for a duplicate userName under concurrent creates, and for a duplicate externalId', async () => {
+  it('answers 409 uniqueness for a duplicate userName under concurrent creates; externalId is not unique (RFC 7643 §3.1)', async () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => ws.scim.post('/Users', oktaUser('race@example.com'))));
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409).every((r) => r.json.scimType === 'uniqueness')).toBe(true);
     const a = await ws.scim.post('/Users', oktaUser('ext1@example.com', { externalId: '00uSAME' }));
     const b = await ws.scim.post('/Users', oktaUser('ext2@example.com', { externalId: '00uSAME' }));
     expect(a.status).toBe(201);
-    expect(b.status).toBe(409);
-    expect(b.json.scimType).toBe('uniqueness');
+    expect(b.status).toBe(201);
+    expect((await ws.scim.get(`/Users?filter=${encodeURIComponent('externalId eq "00uSAME"')}`)).json.totalResults).toBe(2);
   });
 
   it('filters by externalId, emails and combinations, case-insensitively where RFC 7643 says so', async () => {
@@ -117,6 +117,14 @@ describe('update', () => {
     expect(res.json.name).toEqual({ givenName: 'Changed', familyName: 'Name' });
     expect(res.json.meta.version).toBe('W/"2"');
     expect(res.headers.get('etag')).toBe('W/"2"');
+    // The userName lookup is served from the uniqueness item's copy: it must follow every write.
+    const byName = await ws.scim.get(`/Users?filter=${encodeURIComponent('userName eq "put.me@example.com"')}`);
+    expect(byName.json.Resources[0]).toMatchObject({ name: { givenName: 'Changed' }, meta: { version: 'W/"2"' } });
+    const renamed = await ws.scim.patch(`/Users/${u.json.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'userName', value: 'Moved@example.com' }] });
+    expect(renamed.status).toBe(200);
+    expect((await ws.scim.get(`/Users?filter=${encodeURIComponent('userName eq "put.me@example.com"')}`)).json.totalResults).toBe(0);
+    expect((await ws.scim.get(`/Users?filter=${encodeURIComponent('userName eq "moved@example.com"')}`)).json.Resources[0].userName).toBe('Moved@example.com');
+    expect((await ws.scim.post('/Users', oktaUser('put.me@example.com'))).status).toBe(201);
   });
 
   it('honours If-Match: a stale version answers 412, the current one succeeds; If-None-Match gives 304', async () => {

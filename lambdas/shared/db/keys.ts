@@ -77,10 +77,15 @@ export const keys = {
     gsi1sk: userId,
   }),
   userListingPartition: (teamId: string, shard: number) => `${ws(teamId)}#USERS#${shard}`,
-  /** Uniqueness guard and equality index of userName (case-insensitive). */
+  /** Uniqueness guard and equality index of userName (case-insensitive); carries a copy of the user. */
   userName: (teamId: string, userName: string): Key => ({ pk: `${ws(teamId)}#USERNAME#${fold(userName)}`, sk: 'UNIQUE' }),
-  /** Equality index of externalId (case-sensitive per RFC 7643). */
-  userExternalId: (teamId: string, externalId: string): Key => ({ pk: `${ws(teamId)}#USEREXT#${externalId}`, sk: 'UNIQUE' }),
+  /**
+   * gsi2 attributes on the user item itself: the equality index of externalId. Not a uniqueness
+   * item (RFC 7643 §3.1 does not make externalId unique), so a create writes one item fewer in
+   * its transaction.
+   */
+  userExternalIdIndex: (teamId: string, externalId: string, userId: string) => ({ gsi2pk: `${ws(teamId)}#USEREXT#${externalId}`, gsi2sk: userId }),
+  userExternalIdPartition: (teamId: string, externalId: string) => `${ws(teamId)}#USEREXT#${externalId}`,
   /** Equality index of e-mail addresses (not unique): one item per (email, user). */
   userEmail: (teamId: string, email: string, userId: string): Key => ({ pk: `${ws(teamId)}#USEREMAIL#${fold(email)}`, sk: userId }),
   userEmailPartition: (teamId: string, email: string) => `${ws(teamId)}#USEREMAIL#${fold(email)}`,

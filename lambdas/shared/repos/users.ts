@@ -51,7 +51,7 @@ export interface User {
   teamId: string;
   /** Unique per workspace, compared case-insensitively (RFC 7643 §4.1.1 `caseExact: false`). */
   userName: string;
-  /** The IdP's id of the user (Okta sends its user id); unique per workspace when set. */
+  /** The IdP's id of the user (Okta sends its user id); indexed, not unique (RFC 7643 §3.1). */
   externalId?: string;
   active: boolean;
   name?: UserName;
@@ -112,10 +112,10 @@ export interface JitProfile {
   groups?: string[];
 }
 
-/** Another user already holds this userName or externalId (SCIM maps it to 409 `uniqueness`). */
+/** Another user already holds this userName (SCIM maps it to 409 `uniqueness`). */
 export class DuplicateUser extends Conflict {
-  readonly field: 'userName' | 'externalId';
-  constructor(field: 'userName' | 'externalId', value: string) {
+  readonly field: 'userName';
+  constructor(field: 'userName', value: string) {
     super(`A user with ${field} "${value}" already exists in this workspace.`);
     this.field = field;
   }
@@ -141,7 +141,26 @@ const STORAGE_ATTRS = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk
 
 function toItem(u: User): Item {
   const { groups: _groups, ...rest } = u;
-  return { ...keys.user(u.teamId, u.id), ...keys.userListing(u.teamId, u.id), type: 'user', ...rest };
+  return {
+    ...keys.user(u.teamId, u.id),
+    ...keys.userListing(u.teamId, u.id),
+    ...(u.externalId !== undefined ? keys.userExternalIdIndex(u.teamId, u.externalId, u.id) : {}),
+    type: 'user',
+    ...rest,
+  };
+}
+
+/**
+ * The userName uniqueness item, carrying a copy of the user's attributes. Okta looks every user
+ * up by `userName eq …` before creating or linking it (okta-protocols §2), so that filter is the
+ * hottest read: with the copy it is answered from the item authentication reads anyway, in one
+ * round trip. The copy is written in the same transaction as the user item on every change of
+ * the IdP-written attributes; the derived `roles`/`grants` may lag there (they are not part of
+ * the SCIM representation), so non-SCIM readers always read the user item.
+ */
+function guardItem(u: User): Item {
+  const { groups: _groups, ...copy } = u;
+  return { ...keys.userName(u.teamId, u.userName), type: 'userName', userId: u.id, user: copy };
 }
 
 /** A user from its item; `groups` is empty until `withGroups` (or a read method) fills it. */
@@ -187,9 +206,10 @@ export class UserRepo {
     return keys.userName(teamId, userName);
   }
 
-  /** Key of the externalId uniqueness item (it holds `userId`). */
-  static externalIdKey(teamId: string, externalId: string): Key {
-    return keys.userExternalId(teamId, externalId);
+  /** The user copy on a userName uniqueness item (undefined on items written before copies existed). */
+  static fromUserNameItem(item: Item | undefined): User | undefined {
+    const copy = item?.user;
+    return copy && typeof copy === 'object' ? fromItem(copy as Item) : undefined;
   }
 
   /** A user from a stored item, with `groups` as given (empty when not loaded). */
@@ -244,9 +264,27 @@ export class UserRepo {
     return this.viaGuard(keys.userName(teamId, userName), teamId);
   }
 
-  /** The user with this externalId (case-sensitive, RFC 7643 §3.1). */
+  /** Ids of the users with this externalId (case-sensitive, RFC 7643 §3.1), from the user items' gsi2 index. */
+  async idsByExternalId(teamId: string, externalId: string, limit = 50): Promise<string[]> {
+    const out = await this.db.query({
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :p',
+      ExpressionAttributeValues: { ':p': keys.userExternalIdPartition(teamId, externalId) },
+      Limit: limit,
+    });
+    return (out.Items ?? []).map((it) => String(it.gsi2sk));
+  }
+
+  /**
+   * The user with this externalId (case-sensitive, RFC 7643 §3.1): Universal Logout's match for
+   * the Okta user id Okta sent as externalId. An active user wins over an inactive one.
+   */
   async findByExternalId(teamId: string, externalId: string): Promise<User | undefined> {
-    return this.viaGuard(keys.userExternalId(teamId, externalId), teamId);
+    const ids = await this.idsByExternalId(teamId, externalId, 20);
+    if (ids.length === 0) return undefined;
+    const users = [...(await this.getMany(teamId, ids)).values()].filter((u) => u.externalId === externalId);
+    const best = users.sort((a, b) => Number(b.active) - Number(a.active) || (a.id < b.id ? -1 : 1))[0];
+    return best ? this.withGroups(best) : undefined;
   }
 
   /** Ids of users having this e-mail among `emails` (other than as their userName), case-insensitively. */
@@ -337,25 +375,16 @@ export class UserRepo {
     return u;
   }
 
-  /** The transaction items that create `u`: user, uniqueness items, e-mail index, counter shard. */
+  /**
+   * The transaction items that create `u`: the user (indexed by listing and externalId through its
+   * own GSI attributes), the userName uniqueness item, extra e-mail index items, a counter shard.
+   * Each item counts: DynamoDB Local serialises transactions and their cost grows per item.
+   */
   static createItems(u: User): TransactItem[] {
     const items: TransactItem[] = [
       { Put: { Item: toItem(u), ConditionExpression: 'attribute_not_exists(pk)' } },
-      {
-        Put: {
-          Item: { ...keys.userName(u.teamId, u.userName), type: 'userName', userId: u.id },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      { Put: { Item: guardItem(u), ConditionExpression: 'attribute_not_exists(pk)' } },
     ];
-    if (u.externalId !== undefined) {
-      items.push({
-        Put: {
-          Item: { ...keys.userExternalId(u.teamId, u.externalId), type: 'userExternalId', userId: u.id },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-    }
     for (const e of indexedEmails(u)) items.push({ Put: { Item: { ...keys.userEmail(u.teamId, e, u.id), type: 'userEmail' } } });
     items.push(counterAdd(u.teamId, USER_COUNTER, 1));
     return items;
@@ -379,7 +408,7 @@ export class UserRepo {
   /**
    * Creates an active user at first SSO sign-in with the workspace's default role and whatever the
    * role mappings give the assertion's groups; audited `user.created` with the caller's actor.
-   * Safe under duplicates: when the userName (or externalId) exists already — a concurrent sign-in
+   * Safe under duplicates: when the userName exists already — a concurrent sign-in
    * or a SCIM push that won the race — the existing user is returned instead of a 409.
    * Lifecycle events are the caller's to publish.
    */
@@ -465,22 +494,10 @@ export class UserRepo {
     ];
     if (fold(before.userName) !== fold(next.userName)) {
       items.push({ Delete: { Key: keys.userName(t, before.userName) } });
-      items.push({
-        Put: { Item: { ...keys.userName(t, next.userName), type: 'userName', userId: next.id }, ConditionExpression: 'attribute_not_exists(pk)' },
-      });
-    } else if (before.userName !== next.userName) {
-      // Same folded key, new spelling: nothing to move.
-    }
-    if (before.externalId !== next.externalId) {
-      if (before.externalId !== undefined) items.push({ Delete: { Key: keys.userExternalId(t, before.externalId) } });
-      if (next.externalId !== undefined) {
-        items.push({
-          Put: {
-            Item: { ...keys.userExternalId(t, next.externalId), type: 'userExternalId', userId: next.id },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        });
-      }
+      items.push({ Put: { Item: guardItem(next), ConditionExpression: 'attribute_not_exists(pk)' } });
+    } else {
+      // Same uniqueness item (ours): refresh its copy of the user.
+      items.push({ Put: { Item: guardItem(next) } });
     }
     const was = new Set(indexedEmails(before));
     const is = new Set(indexedEmails(next));
@@ -498,7 +515,6 @@ export class UserRepo {
     const items: TransactItem[] = [
       { Delete: { Key: keys.user(t, before.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } },
       { Delete: { Key: keys.userName(t, before.userName) } },
-      ...(before.externalId !== undefined ? [{ Delete: { Key: keys.userExternalId(t, before.externalId) } }] : []),
       ...indexedEmails(before).map((e): TransactItem => ({ Delete: { Key: keys.userEmail(t, e, before.id) } })),
       counterAdd(t, USER_COUNTER, -1),
       auditPut(ctx, { action: 'user.deleted', target: { type: 'user', id: before.id }, before }, now),
@@ -577,7 +593,6 @@ function mapGuardFailure(err: unknown, items: TransactItem[], u: User): unknown 
     const item = items[i];
     const type = item?.Put?.Item?.type;
     if (type === 'userName') return new DuplicateUser('userName', u.userName);
-    if (type === 'userExternalId') return new DuplicateUser('externalId', u.externalId ?? '');
   }
   if (err.failedIndexes.includes(0)) return new StaleUser(u.id);
   return err;

@@ -94,7 +94,7 @@ function tokenize(input: string, fail: (msg: string) => never): Token[] {
   return out;
 }
 
-/** Parses `[uri:]attr[.sub]`; `allowSub` false for paths inside a value filter that already had one. */
+/** Parses `[uri:]attr[.sub]` (RFC 7644 §3.4.2.2 `attrPath`); the URN is everything before the last colon. */
 export function parseAttrPath(word: string, fail: (msg: string) => never): AttrPath {
   let uri: string | undefined;
   let rest = word;
