@@ -20,9 +20,47 @@ export interface FloorResult {
   readonly getC1: LoadResult;
   readonly getC16: LoadResult;
   readonly txC16: LoadResult;
-  /** idp-bridge's create storage calls (BatchGet, BatchGet, TransactWrite) at c16, per create. */
-  readonly ourCreateCallsC16: LoadResult;
-  readonly ourCreateTxItems: number;
+}
+
+/** idp-bridge's create storage calls (BatchGet, BatchGet, TransactWrite) at c16, per create. */
+export interface CreateCeiling {
+  readonly load: LoadResult;
+  readonly txItems: number;
+}
+
+/**
+ * The ceiling of idp-bridge's create on this JVM: its exact storage calls, no HTTP, no logic.
+ * Measured right next to W1 (the machine's load drifts over a run).
+ */
+export async function measureCreateCeiling(endpoint: string, n: number, deadline: number): Promise<CreateCeiling> {
+  const tableName = 'bench-floor';
+  await ensureTable(endpoint, tableName);
+  const db = new Db({ tableName, endpoint });
+  const run = `${Date.now()}`;
+  // The same items a create writes, for a workspace and token that exist in this table.
+  const now = new Date().toISOString();
+  const ws: Workspace = { id: randomUUID(), name: 'floor', region: 'us', createdAt: now, updatedAt: now, roles: DEFAULT_ROLES, defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [] };
+  await db.put({ ...keys.workspace(ws.id), type: 'workspace', ...ws });
+  const tokenKey = keys.token(`floor${run}`);
+  await db.put({ ...tokenKey, type: 'token', hash: 'x'.repeat(43), teamId: ws.id, kind: 'scim' });
+  const repo = new UserRepo(db);
+  const ctx: AuditContext = { teamId: ws.id, region: 'us', actor: { type: 'okta:scim', id: 'floor', label: 'floor' }, source: { ip: '127.0.0.1', userAgent: 'Okta SCIM Client 1.0.0' }, requestId: 'floor' };
+  let txItems = 0;
+  const load = await runLoad(
+    n,
+    16,
+    async (i) => {
+      const userName = `floor.${run}.${i}@bench.example`;
+      await db.batchGet([tokenKey, keys.workspace(ws.id), keys.userName(ws.id, userName)]);
+      await db.batchGet([tokenKey, keys.workspace(ws.id)]);
+      const u = repo.build(ws, { userName, externalId: `00u${run}${i}`, active: true, name: { givenName: 'Bench', familyName: 'User' }, displayName: 'Bench User', emails: [{ value: userName, type: 'work', primary: true }], attributes: { locale: 'en-US' } }, 'scim', new Date());
+      const items = [...UserRepo.createItems(u), auditPut(ctx, { action: 'user.created', target: { type: 'user', id: u.id }, after: u })];
+      txItems = items.length;
+      await db.transact(items);
+    },
+    deadline,
+  );
+  return { load, txItems };
 }
 
 export async function measureFloor(endpoint: string, n: number, deadline: number): Promise<FloorResult> {
@@ -42,30 +80,7 @@ export async function measureFloor(endpoint: string, n: number, deadline: number
     deadline,
   );
 
-  // The same items a create writes, for a workspace and token that exist in this table.
-  const now = new Date().toISOString();
-  const ws: Workspace = { id: randomUUID(), name: 'floor', region: 'us', createdAt: now, updatedAt: now, roles: DEFAULT_ROLES, defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [] };
-  await db.put({ ...keys.workspace(ws.id), type: 'workspace', ...ws });
-  const tokenKey = keys.token(`floor${run}`);
-  await db.put({ ...tokenKey, type: 'token', hash: 'x'.repeat(43), teamId: ws.id, kind: 'scim' });
-  const repo = new UserRepo(db);
-  const ctx: AuditContext = { teamId: ws.id, region: 'us', actor: { type: 'okta:scim', id: 'floor', label: 'floor' }, source: { ip: '127.0.0.1', userAgent: 'Okta SCIM Client 1.0.0' }, requestId: 'floor' };
-  let txItems = 0;
-  const ourCreateCallsC16 = await runLoad(
-    Math.min(n, 2000),
-    16,
-    async (i) => {
-      const userName = `floor.${run}.${i}@bench.example`;
-      await db.batchGet([tokenKey, keys.workspace(ws.id), keys.userName(ws.id, userName)]);
-      await db.batchGet([tokenKey, keys.workspace(ws.id)]);
-      const u = repo.build(ws, { userName, externalId: `00u${run}${i}`, active: true, name: { givenName: 'Bench', familyName: 'User' }, displayName: 'Bench User', emails: [{ value: userName, type: 'work', primary: true }], attributes: { locale: 'en-US' } }, 'scim', new Date());
-      const items = [...UserRepo.createItems(u), auditPut(ctx, { action: 'user.created', target: { type: 'user', id: u.id }, after: u })];
-      txItems = items.length;
-      await db.transact(items);
-    },
-    deadline,
-  );
-  return { putC1, putC16, getC1, getC16, txC16, ourCreateCallsC16, ourCreateTxItems: txItems };
+  return { putC1, putC16, getC1, getC16, txC16 };
 }
 
 /**
