@@ -163,7 +163,12 @@ export function createTokensApp(deps: Deps): App {
     if (!t.userId) return json(200, base, NO_STORE);
     // One round trip for the user and the workspace; a deactivated user's tokens are inactive
     // even if a revocation is still in flight.
-    const [userItem, wsItem] = await deps.db.batchGet([UserRepo.key(t.teamId, t.userId), WorkspaceRepo.key(t.teamId)]);
+    // The user's groups (one query of the user index) are read in parallel: roles follow the
+    // workspace's current mappings, not a copy taken when the roles were last stored.
+    const [[userItem, wsItem], groups] = await Promise.all([
+      deps.db.batchGet([UserRepo.key(t.teamId, t.userId), WorkspaceRepo.key(t.teamId)]),
+      t.kind === 'session' ? Promise.resolve([]) : new UserRepo(deps.db).groupsOf(t.teamId, t.userId),
+    ]);
     if (!userItem || !wsItem) return inactive();
     const user = UserRepo.fromItem(userItem);
     if (!user.active) return inactive();
@@ -172,7 +177,7 @@ export function createTokensApp(deps: Deps): App {
     const sessionRoles = t.kind === 'session' && Array.isArray(t.meta?.roles) ? (t.meta.roles as string[]) : undefined;
     const access = sessionRoles
       ? { roles: sessionRoles, grants: Array.isArray(t.meta?.grants) ? (t.meta.grants as string[]) : [] }
-      : effectiveAccess(WorkspaceRepo.fromItem(wsItem), { scimRoles: user.scimRoles, groups: user.groups }, user.idpGroups ?? []);
+      : effectiveAccess(WorkspaceRepo.fromItem(wsItem), { scimRoles: user.scimRoles, groups }, user.idpGroups ?? []);
     return json(200, { ...base, sub: user.id, username: user.userName, roles: access.roles, grants: access.grants }, NO_STORE);
   }
 

@@ -179,3 +179,28 @@ describe('storage', () => {
     }
   });
 });
+
+describe('roles in introspection follow SCIM groups and the current mappings', () => {
+  it('reports a role granted by a SCIM group, and the new role right after the mapping changes', async () => {
+    // Prepare: a SCIM-pushed group `claresia-admins` with Bob in it, mapped to `admin` (seed 001).
+    const scimToken = (await admin.post<{ token: string }>(`/api/admin/workspaces/${ws.id}/scim-tokens`, { label: 'okta' })).json.token;
+    const scim = api(stack.url, scimToken);
+    const group = await scim.post<{ id: string }>(`/api/scim/v2/${ws.id}/Groups`, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'claresia-admins',
+      members: [{ value: bob.id }],
+    });
+    expect(group.status).toBe(201);
+    const token = (await mint(bob.id, { kind: 'api' })).json.token;
+    expect((await introspect(token)).json.roles).toEqual(['member']);
+
+    // Act
+    const mapped = await admin.put(`/api/admin/workspaces/${ws.id}/role-mappings`, { groups: [{ group: 'claresia-admins', role: 'admin', grants: ['archetype-eng'] }] });
+
+    // Assess
+    expect(mapped.status).toBe(200);
+    const info = await introspect(token);
+    expect(info.json.roles).toEqual(['admin']);
+    expect(info.json.grants).toEqual(['archetype-eng']);
+  });
+});
