@@ -210,7 +210,7 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 
   try {
-    ddb = await startDynamoDbLocal();
+    ddb = await startDynamoDbLocal({ fullJit: true });
     log(`DynamoDB Local at ${ddb.endpoint}; warming its JVM up`);
     await warmUp(ddb.endpoint, QUICK ? 8 : 25);
     dataDir = await mkdtemp(join(tmpdir(), 'idp-bridge-bench-scim-'));
