@@ -7,6 +7,7 @@ import { ConditionFailed } from '../shared/db/client.js';
 import { BadRequest, Conflict, NotFound } from '../shared/errors.js';
 import { json, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import type { App } from '../shared/lambda.js';
+import { GroupRepo } from '../shared/repos/groups.js';
 import { TokenRepo } from '../shared/repos/tokens.js';
 import { DEFAULT_ROLES, WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
 import { router } from '../shared/router.js';
@@ -117,6 +118,30 @@ export function createAdminApp(deps: Deps): App {
       }
       throw err;
     }
+  }
+
+  /**
+   * Members of the groups whose mapping changed get their stored roles recomputed (each change
+   * audited as `role.changed` and published), so listings and lifecycle events match the new
+   * mappings. Sign-in and introspection compute roles afresh anyway. Role-value and default-role
+   * changes are not walked here: they would touch every user of the workspace.
+   */
+  async function recomputeMappedGroups(req: HttpRequest, p: AdminPrincipal, before: Workspace, after: Workspace): Promise<void> {
+    const key = (m: Workspace['roleMappings']['groups'][number]) => JSON.stringify([m.role, [...(m.grants ?? [])].sort()]);
+    const was = new Map(before.roleMappings.groups.map((m) => [m.group.toLowerCase(), key(m)]));
+    const now = new Map(after.roleMappings.groups.map((m) => [m.group.toLowerCase(), key(m)]));
+    const changed = [...new Set([...was.keys(), ...now.keys()])].filter((g) => was.get(g) !== now.get(g));
+    if (changed.length === 0) return;
+    const groups = new GroupRepo(deps.db);
+    const found = await Promise.all(changed.map((name) => groups.findByDisplayName(after.id, name)));
+    const members = new Set<string>();
+    for (const g of found) if (g) for (const id of await groups.allMemberIds(after.id, g.id)) members.add(id);
+    if (members.size === 0) return;
+    const ctx = auditContextFrom(req, after.id, deps.config.REGION_ID, p.actor);
+    const changes = await groups.recompute(ctx, after, [...members]);
+    await deps.events.publish(
+      changes.map((c) => ({ type: 'role.changed', teamId: after.id, detail: { userId: c.userId, before: c.before, after: c.after, grants: c.grants, source: 'role-mappings' } })),
+    );
   }
 
   return router([
@@ -253,6 +278,7 @@ export function createAdminApp(deps: Deps): App {
         if (unknown) throw new BadRequest(`role ${unknown.role} is not in the workspace's role catalogue.`, { code: 'validation_failed' });
         const next: Workspace = { ...w, updatedAt: deps.now().toISOString(), roleMappings: { groups: body.groups, roleValues: body.roleValues } };
         await saveWorkspace(req, p, w, next, 'workspace.role_mappings_updated');
+        await recomputeMappedGroups(req, p, w, next);
         return json(200, workspaceView(deps, next));
       },
     ],

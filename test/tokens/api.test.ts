@@ -202,5 +202,9 @@ describe('roles in introspection follow SCIM groups and the current mappings', (
     const info = await introspect(token);
     expect(info.json.roles).toEqual(['admin']);
     expect(info.json.grants).toEqual(['archetype-eng']);
+    const listed = await admin.get<{ users: { id: string; roles: string[]; grants: string[] }[] }>(`/api/admin/workspaces/${ws.id}/users`);
+    expect(listed.json.users.find((u) => u.id === bob.id)).toMatchObject({ roles: ['admin'], grants: ['archetype-eng'] });
+    const audit = await auditExport(stack, ws.id);
+    expect(audit.filter((r) => r.action === 'role.changed' && r.target.id === bob.id)).toHaveLength(1);
   });
 });
