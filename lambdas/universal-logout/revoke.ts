@@ -42,8 +42,9 @@ export interface LogoutResult {
 }
 
 /**
- * Revokes a user's access in one workspace: one query over the user's index and transactional
- * deletes, each batch with its `session.revoked` audit record (`TokenRepo.revokeAllForUser`). A
+ * Revokes a user's access in one workspace: one query over the user's index and one transaction
+ * writing the user's revocation marker with its `session.revoked` audit record
+ * (`TokenRepo.revokeAllForUser`). A
  * user with nothing to revoke still gets an audit record: the logout happened.
  */
 export async function logOutUser(
