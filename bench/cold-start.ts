@@ -10,25 +10,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { ENDPOINT_GROUPS } from '../lambdas/shared/routes.js';
+import { TEST_ENV } from '../test/fixtures/config.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside the project, so that the bundles resolve the AWS SDK from node_modules as Lambda's runtime provides it.
 const out = mkdtempSync(join(root, '.bench-out-'));
 const RUNS = 5;
 
-const env = {
-  ...process.env,
-  TABLE_NAME: 'bench',
-  REGION_ID: 'us',
-  API_URL: 'https://api.example.com',
-  APP_URL: 'https://app.example.com',
-  ADMIN_KEY_SECRET_NAME: 'a',
-  PEPPER_SECRET_NAME: 'p',
-  WORKSPACE_SECRET_PREFIX: 'w',
-  EVENT_BUS_NAME: 'b',
-  AWS_REGION: 'us-east-1',
-  LOG_LEVEL: 'ERROR',
-};
+const env = { ...process.env, ...TEST_ENV, AWS_REGION: 'us-east-1', LOG_LEVEL: 'ERROR' };
 
 const rows: Record<string, string | number>[] = [];
 try {

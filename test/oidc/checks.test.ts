@@ -17,6 +17,7 @@ import type { HttpRequest } from '../../lambdas/shared/http.js';
 import { IssuerKeySets } from '../../lambdas/shared/jwks.js';
 import { refusalPage } from '../../lambdas/shared/signin/page.js';
 import { checkReturnTo, openWithCode, sealWithCode, SignInRefused } from '../../lambdas/shared/signin/index.js';
+import { TEST_ENV } from '../fixtures/config.js';
 
 const CLIENT = '0oaClientOfThisApp01';
 const NONCE = 'nonce-of-this-flow-000000000000000000000000';
@@ -139,17 +140,7 @@ describe('single checks', () => {
   });
 });
 
-const config = loadConfig({
-  TABLE_NAME: 't',
-  REGION_ID: 'us',
-  API_URL: 'https://api.example.com',
-  APP_URL: 'https://app.example.com',
-  ADMIN_KEY_SECRET_NAME: 'a',
-  PEPPER_SECRET_NAME: 'p',
-  WORKSPACE_SECRET_PREFIX: 'w',
-  EVENT_BUS_NAME: 'b',
-  PEER_REGIONS: '{"eu":"https://eu.api.example.com"}',
-});
+const config = loadConfig({ ...TEST_ENV, PEER_REGIONS: '{"eu":"https://eu.api.example.com"}' });
 
 describe('return-to allowlist', () => {
   it.each([

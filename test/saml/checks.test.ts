@@ -34,22 +34,14 @@ import {
   wrapSignedResponse,
   wrapWithDuplicateId,
 } from './support.js';
+import { TEST_ENV } from '../fixtures/config.js';
 
 const ACS = 'https://api.example.com/api/saml/7d1c1f0e-0000-4000-8000-000000000001/acs';
 const AUDIENCE = 'https://api.example.com/api/saml/7d1c1f0e-0000-4000-8000-000000000001/metadata';
 const SP = { entityId: AUDIENCE, acsUrl: ACS };
 const NOW = new Date('2026-01-15T12:00:00.000Z');
 
-const config = loadConfig({
-  TABLE_NAME: 't',
-  REGION_ID: 'us',
-  API_URL: 'https://api.example.com',
-  APP_URL: 'https://app.example.com',
-  ADMIN_KEY_SECRET_NAME: 'a',
-  PEPPER_SECRET_NAME: 'p',
-  WORKSPACE_SECRET_PREFIX: 'w',
-  EVENT_BUS_NAME: 'b',
-});
+const config = loadConfig({ ...TEST_ENV });
 
 /** Code of the refusal `fn` throws. */
 async function refusalOf(fn: () => unknown): Promise<string> {
