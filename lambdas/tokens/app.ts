@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { authenticateAdmin, requirePlatform, type AdminPrincipal } from '../shared/admin-auth.js';
 import { auditContextFrom } from '../shared/audit.js';
 import { TOKEN_KINDS, type TokenHasher } from '../shared/crypto.js';
-import { ConditionFailed } from '../shared/db/client.js';
+import { ConditionFailed, type Item } from '../shared/db/client.js';
 import { keys } from '../shared/db/keys.js';
 import type { Deps } from '../shared/deps.js';
 import { ApiError, InvalidGrant, InvalidRequest, NotFound } from '../shared/errors.js';
@@ -11,7 +11,7 @@ import type { App } from '../shared/lambda.js';
 import { effectiveAccess } from '../shared/roles.js';
 import { AuditRepo } from '../shared/repos/audit.js';
 import { TokenRejected, TokenRepo, type StoredToken } from '../shared/repos/tokens.js';
-import { UserRepo, type User } from '../shared/repos/users.js';
+import { UserRepo, type User, type UserGroup } from '../shared/repos/users.js';
 import { WorkspaceRepo } from '../shared/repos/workspaces.js';
 import { router } from '../shared/router.js';
 import { openWithCode } from '../shared/signin/index.js';
@@ -144,9 +144,26 @@ export function createTokensApp(deps: Deps): App {
     await platform(req);
     const { token } = parseParams(TokenBody, req);
     const inactive = () => json(200, { active: false }, NO_STORE);
+    const tokens = repo(await deps.hasher());
+    // Two round trips: the token item, then — for a token that acts for a user — the user's
+    // revocation marker, the user and the workspace in one batch, with the user's groups (one
+    // query of the user index) in parallel. Nothing of it is used before `check` passes.
     let t: StoredToken;
+    let loaded: { userItem: Item | undefined; wsItem: Item | undefined; groups: UserGroup[] } | undefined;
     try {
-      t = await repo(await deps.hasher()).authenticate(token, TOKEN_KINDS);
+      const item = await deps.db.get(tokens.keyOf(token));
+      const teamId = typeof item?.teamId === 'string' ? item.teamId : undefined;
+      const userId = typeof item?.userId === 'string' ? item.userId : undefined;
+      let marker: Item | null = null;
+      if (teamId && userId) {
+        const [[m, userItem, wsItem], groups] = await Promise.all([
+          deps.db.batchGet([tokens.revocationKey(teamId, userId), UserRepo.key(teamId, userId), WorkspaceRepo.key(teamId)]),
+          item?.kind === 'session' ? Promise.resolve([]) : new UserRepo(deps.db).groupsOf(teamId, userId),
+        ]);
+        marker = m ?? null;
+        loaded = { userItem, wsItem, groups };
+      }
+      t = tokens.check(token, item, TOKEN_KINDS, marker);
     } catch (err) {
       if (err instanceof TokenRejected) return inactive();
       throw err;
@@ -160,15 +177,10 @@ export function createTokensApp(deps: Deps): App {
       ...(t.scopes && t.scopes.length > 0 ? { scope: t.scopes.join(' ') } : {}),
       ...(t.label ? { label: t.label } : {}),
     };
-    if (!t.userId) return json(200, base, NO_STORE);
-    // One round trip for the user and the workspace; a deactivated user's tokens are inactive
-    // even if a revocation is still in flight.
-    // The user's groups (one query of the user index) are read in parallel: roles follow the
-    // workspace's current mappings, not a copy taken when the roles were last stored.
-    const [[userItem, wsItem], groups] = await Promise.all([
-      deps.db.batchGet([UserRepo.key(t.teamId, t.userId), WorkspaceRepo.key(t.teamId)]),
-      t.kind === 'session' ? Promise.resolve([]) : new UserRepo(deps.db).groupsOf(t.teamId, t.userId),
-    ]);
+    if (!t.userId || !loaded) return json(200, base, NO_STORE);
+    // A deactivated user's tokens are inactive even if a revocation is still in flight; roles
+    // follow the workspace's current mappings, not a copy taken when they were last stored.
+    const { userItem, wsItem, groups } = loaded;
     if (!userItem || !wsItem) return inactive();
     const user = UserRepo.fromItem(userItem);
     if (!user.active) return inactive();

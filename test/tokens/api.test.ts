@@ -208,3 +208,18 @@ describe('roles in introspection follow SCIM groups and the current mappings', (
     expect(audit.filter((r) => r.action === 'role.changed' && r.target.id === bob.id)).toHaveLength(1);
   });
 });
+
+describe('introspection cost', () => {
+  it('reads a session in two storage calls and an API token in three, the groups query in parallel', async () => {
+    const session = (await tokens.mint(ctx(ws.id), { kind: 'session', teamId: ws.id, userId: alice.id, meta: { roles: ['admin'] } })).token;
+    const apiToken = (await mint(alice.id, { kind: 'api' })).json.token;
+    for (const [token, calls] of [[session, 2], [apiToken, 3]] as const) {
+      // The first use also records `lastUsedAt` (at most once a minute); measure a later one.
+      await introspect(token);
+      while (!(await deps.db.get(tokens.keyOf(token)))?.lastUsedAt) await new Promise((r) => setTimeout(r, 5));
+      const before = deps.db.roundTrips;
+      expect((await introspect(token)).json.active).toBe(true);
+      expect(deps.db.roundTrips - before).toBe(calls);
+    }
+  });
+});
