@@ -300,7 +300,7 @@ async function writeResults(block: string): Promise<void> {
   const file = join(here, 'README.md');
   const start = '<!-- scim-results:start -->';
   const end = '<!-- scim-results:end -->';
-  let text = '';
+  let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {

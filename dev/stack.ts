@@ -145,7 +145,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
  */
 export async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
+  let last: string;
   for (;;) {
     try {
       const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(timeoutMs) });
