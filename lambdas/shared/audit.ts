@@ -2,6 +2,7 @@ import { sortableId } from './crypto.js';
 import { keys } from './db/keys.js';
 import type { Item, TransactItem } from './db/client.js';
 import type { HttpRequest } from './http.js';
+import type { LifecycleEvent } from './events.js';
 
 /** Who did it: `admin` (platform key or admin user), `okta:scim`, `okta:jit`, `okta:universal-logout`, `system`… */
 export interface Actor {
@@ -30,6 +31,12 @@ export interface AuditEntry {
   readonly target: { readonly type: string; readonly id: string };
   readonly before?: unknown;
   readonly after?: unknown;
+  /**
+   * Lifecycle events that follow from this change. They ride on the audit item (the outbox) and
+   * leave through the table's stream, so an event exists exactly when its change committed; each
+   * gets the stable id `<audit id>.<index>`.
+   */
+  readonly events?: readonly LifecycleEvent[];
 }
 
 /** One line of the NDJSON export (DESIGN.md, admin API). */
@@ -94,12 +101,24 @@ export function buildAuditRecord(ctx: AuditContext, entry: AuditEntry, now = new
   };
 }
 
-/** The stored item of an audit record. */
-export function auditItem(record: AuditRecord): Item {
-  return { ...keys.audit(record.workspace, record.id), ...keys.auditListing(record.workspace, record.id), type: 'audit', record };
+/** An outbox entry: a lifecycle event with its stable id, stored on the audit item. */
+export interface OutboxEvent extends LifecycleEvent {
+  readonly id: string;
 }
 
-/** The transaction item that writes an audit record next to the mutation it describes. */
+/** The stored item of an audit record, with the events that follow from it (the outbox). */
+export function auditItem(record: AuditRecord, events: readonly LifecycleEvent[] = []): Item {
+  const outbox: OutboxEvent[] = events.map((e, i) => ({ id: `${record.id}.${i}`, type: e.type, teamId: e.teamId, detail: redact(e.detail) as Record<string, unknown> }));
+  return {
+    ...keys.audit(record.workspace, record.id),
+    ...keys.auditListing(record.workspace, record.id),
+    type: 'audit',
+    record,
+    ...(outbox.length > 0 ? { outbox } : {}),
+  };
+}
+
+/** The transaction item that writes an audit record (and its outbox events) next to the mutation it describes. */
 export function auditPut(ctx: AuditContext, entry: AuditEntry, now = new Date()): TransactItem {
-  return { Put: { Item: auditItem(buildAuditRecord(ctx, entry, now)) } };
+  return { Put: { Item: auditItem(buildAuditRecord(ctx, entry, now), entry.events) } };
 }
