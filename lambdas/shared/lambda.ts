@@ -24,6 +24,9 @@ export function makeHandler(envelope: Envelope, build: (deps: Deps) => App): Lam
     } catch (err) {
       return toApiGateway(renderError(err, envelope, deps.logger, requestId));
     } finally {
+      // Best-effort writes started during the request finish before the answer leaves: Lambda
+      // freezes the process after the response (DESIGN.md: nothing is written after it).
+      await deps.db.settle();
       deps.logger.removeKeys(['requestId', 'routeKey']);
     }
   };

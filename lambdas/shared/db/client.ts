@@ -69,6 +69,8 @@ export class Db {
   readonly doc: DynamoDBDocumentClient;
   /** Storage round trips made by this instance (each SDK call counts one). */
   roundTrips = 0;
+  /** Best-effort writes started off the critical path; `settle()` awaits them before the response. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(opts: DbOptions) {
     this.tableName = opts.tableName;
@@ -96,6 +98,24 @@ export class Db {
       if (isThrottle(err)) throw new Throttled(5, { cause: err });
       throw err;
     }
+  }
+
+  /**
+   * Starts a best-effort write (a `lastUsedAt` refresh, tidying up a dead token) without making the
+   * caller wait for it now. It still finishes BEFORE the response: the Lambda wrapper calls
+   * `settle()` before it answers, because Lambda freezes the process after the response and a
+   * write still in flight then would be lost (or land in a later invocation).
+   */
+  background(work: () => Promise<unknown>): void {
+    const p: Promise<unknown> = work()
+      .catch(() => undefined)
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Waits for every write started with `background` (failures were already swallowed). */
+  async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   /** GetItem (strongly consistent); an expired item reads as absent. */

@@ -123,7 +123,7 @@ export class TokenRepo {
    * Checks a presented token against its loaded item: hash (constant time), kind, expiry, and —
    * for tokens that act for a user — the user's revocation marker, which the caller loads with
    * `revocationKey()` (pass `null` when it does not exist). Also refreshes `lastUsedAt` at most once
-   * a minute, off the response's critical path.
+   * a minute, off the critical path but before the response (`Db.background`).
    */
   check(token: string, item: Item | undefined, kinds: readonly TokenKind[], marker?: Item | null): StoredToken {
     if (!item || typeof item.hash !== 'string' || !this.hasher.verify(token, item.hash)) {
@@ -138,12 +138,12 @@ export class TokenRepo {
     if (record.userId !== undefined) {
       if (marker === undefined) throw new Error(`a user-bound ${record.kind} token was checked without its revocation marker`);
       if (isRevokedBy(record, marker)) {
-        this.db.delete(keys.token(record.id)).catch(() => undefined);
+        this.db.background(() => this.db.delete(keys.token(record.id)));
         throw new TokenRejected('unknown', 'The bearer token is unknown or has been revoked.');
       }
     }
     if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) > LAST_USED_GRANULARITY_MS) {
-      this.touch(record.id, now).catch(() => undefined);
+      this.db.background(() => this.touch(record.id, now));
     }
     return record;
   }
@@ -271,10 +271,10 @@ export class TokenRepo {
       .map(({ id, kind }) => ({ id, kind }));
   }
 
-  /** Deletes dead token items in the background: they are already refused, this only tidies up. */
+  /** Deletes dead token items off the critical path (before the response): they are already refused, this only tidies up. */
   private sweep(dead: StoredToken[]): void {
     if (dead.length === 0) return;
-    this.db.batchWrite(dead.map((t) => ({ delete: keys.token(t.id) }))).catch(() => undefined);
+    this.db.background(() => this.db.batchWrite(dead.map((t) => ({ delete: keys.token(t.id) }))));
   }
 
   /**
