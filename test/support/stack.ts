@@ -17,6 +17,7 @@ import { inject } from 'vitest';
 import { ensureTable, localDynamoClient } from '../../dev/dynamodb-local.js';
 import { ensureLocalSecrets, localEnv, type LocalSecrets } from '../../dev/env.js';
 import { startLocalServer, type HandlerLoader } from '../../dev/server.js';
+import { startFaultProxy, type FaultControl, type FaultProxy } from '../../dev/fault-proxy.js';
 
 /** Options of `startTestStack`. */
 export interface TestStackOptions {
@@ -34,6 +35,11 @@ export interface TestStackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Replaces the real handlers (adapter tests); default `lambdas/<group>/handler.ts`. */
   readonly loadHandler?: HandlerLoader;
+  /**
+   * Put a fault proxy (dev/fault-proxy.ts) between the handlers and DynamoDB Local, driven through
+   * `stack.faults`; `stack.endpoint` stays the direct endpoint, for checking the table.
+   */
+  readonly faults?: boolean;
 }
 
 /** A running test stack. */
@@ -52,6 +58,13 @@ export interface TestStack {
   readonly tableName: string;
   /** Stops the server, drops the table and the temporary secrets folder. */
   close(): Promise<void>;
+  /** The fault point between the handlers and the database (with `faults: true`). */
+  readonly faults?: FaultControl;
+}
+
+/** A test stack whose storage traffic goes through a fault proxy. */
+export interface FaultyTestStack extends TestStack {
+  readonly faults: FaultControl;
 }
 
 let started = false;
@@ -61,6 +74,8 @@ let started = false;
  * (created exactly as `npm start` creates it), a temporary secrets file, the handlers' environment
  * in `process.env`, and the local API on a free port. See the top of this file for the ordering rule.
  */
+export async function startTestStack(opts: TestStackOptions & { faults: true }): Promise<FaultyTestStack>;
+export async function startTestStack(opts?: TestStackOptions): Promise<TestStack>;
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   if (started) {
     throw new Error('startTestStack() may run once per test file: handlers keep the configuration of the first stack');
@@ -74,6 +89,11 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     ensureLocalSecrets(secretsFile, { adminKey: opts.adminKey ?? `test-admin-${randomBytes(16).toString('hex')}` }),
     ensureTable(endpoint, tableName),
   ]);
+  let proxy: FaultProxy | undefined;
+  if (opts.faults) {
+    const target = new URL(endpoint);
+    proxy = await startFaultProxy({ target: { host: target.hostname, port: Number(target.port) } });
+  }
 
   let env: Record<string, string> = {};
   const server = await startLocalServer({
@@ -85,7 +105,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       env = {
         ...localEnv({
           apiUrl: url,
-          dynamoEndpoint: endpoint,
+          dynamoEndpoint: proxy?.endpoint ?? endpoint,
           tableName,
           secretsFile,
           logLevel: opts.logLevel ?? 'WARN',
@@ -103,6 +123,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const close = (): Promise<void> => {
     closed ??= (async () => {
       await server.close();
+      await proxy?.close();
       const client = localDynamoClient(endpoint);
       try {
         // Keeps the shared in-memory database small over a long run.
@@ -114,5 +135,5 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     })();
     return closed;
   };
-  return { url: server.url, adminKey: secrets.adminKey, secrets, env, endpoint, tableName, close };
+  return { url: server.url, adminKey: secrets.adminKey, secrets, env, endpoint, tableName, close, ...(proxy ? { faults: proxy } : {}) };
 }
