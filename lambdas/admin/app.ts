@@ -121,16 +121,16 @@ export function createAdminApp(deps: Deps): App {
   }
 
   /**
-   * Members of the groups whose mapping changed get their stored roles recomputed (each change
-   * audited as `role.changed` and published), so listings and lifecycle events match the new
-   * mappings. Sign-in and introspection compute roles afresh anyway. Role-value and default-role
-   * changes are not walked here: they would touch every user of the workspace.
+   * Members of the mapped groups (before and after the change) get their stored roles recomputed
+   * (each change audited as `role.changed` with its event in the outbox), so listings and lifecycle
+   * events match the new mappings. Every mapped group is walked, not only the changed ones: the
+   * mapping change and the recompute are separate writes, so a re-sent PUT after a failure in
+   * between must still complete the recompute (it writes only users whose roles differ). Sign-in
+   * and introspection compute roles afresh anyway. Role-value and default-role changes are not
+   * walked here: they would touch every user of the workspace.
    */
   async function recomputeMappedGroups(req: HttpRequest, p: AdminPrincipal, before: Workspace, after: Workspace): Promise<void> {
-    const key = (m: Workspace['roleMappings']['groups'][number]) => JSON.stringify([m.role, [...(m.grants ?? [])].sort()]);
-    const was = new Map(before.roleMappings.groups.map((m) => [m.group.toLowerCase(), key(m)]));
-    const now = new Map(after.roleMappings.groups.map((m) => [m.group.toLowerCase(), key(m)]));
-    const changed = [...new Set([...was.keys(), ...now.keys()])].filter((g) => was.get(g) !== now.get(g));
+    const changed = [...new Set([...before.roleMappings.groups, ...after.roleMappings.groups].map((m) => m.group.trim().toLowerCase()))];
     if (changed.length === 0) return;
     const groups = new GroupRepo(deps.db);
     const found = await Promise.all(changed.map((name) => groups.findByDisplayName(after.id, name)));
@@ -138,10 +138,9 @@ export function createAdminApp(deps: Deps): App {
     for (const g of found) if (g) for (const id of await groups.allMemberIds(after.id, g.id)) members.add(id);
     if (members.size === 0) return;
     const ctx = auditContextFrom(req, after.id, deps.config.REGION_ID, p.actor);
-    const changes = await groups.recompute(ctx, after, [...members]);
-    await deps.events.publish(
-      changes.map((c) => ({ type: 'role.changed', teamId: after.id, detail: { userId: c.userId, before: c.before, after: c.after, grants: c.grants, source: 'role-mappings' } })),
-    );
+    await groups.recompute(ctx, after, [...members], (c) => [
+      { type: 'role.changed', teamId: after.id, detail: { userId: c.userId, before: c.before, after: c.after, grants: c.grants, source: 'role-mappings' } },
+    ]);
   }
 
   return router([

@@ -1,7 +1,6 @@
-/** Small pieces every SCIM endpoint shares: bodies, responses, ETags, audit context, events. */
+/** Small pieces every SCIM endpoint shares: bodies, responses, ETags, audit context. */
 import { auditContextFrom, type AuditContext } from '../shared/audit.js';
 import type { Deps } from '../shared/deps.js';
-import type { LifecycleEvent } from '../shared/events.js';
 import type { HttpRequest, HttpResponse } from '../shared/http.js';
 import { InvalidSyntax, PreconditionFailed } from '../shared/scim/errors.js';
 import type { Json } from '../shared/scim/evaluate.js';
@@ -65,18 +64,6 @@ export function notModified(req: HttpRequest, version: number): boolean {
     .includes(String(version));
 }
 
-/**
- * Publishes lifecycle events after the change committed. The change and its audit record are
- * already durable; a failed publish is logged, not turned into an error the IdP would retry.
- */
-export async function publish(deps: Deps, events: LifecycleEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  try {
-    await deps.events.publish(events);
-  } catch (err) {
-    deps.logger.error('lifecycle event publish failed', { error: err as Error, types: events.map((e) => e.type) });
-  }
-}
 
 /** The actor part of event details, so the host app knows Okta (and which token) made the change. */
 export function actorDetail(p: ScimPrincipal): Record<string, unknown> {

@@ -10,7 +10,6 @@ import type { LifecycleEvent } from '../shared/events.js';
 import type { HttpRequest, HttpResponse } from '../shared/http.js';
 import { DuplicateGroup, GroupRepo, StaleGroup, UnknownMembers, type Group, type GroupDraft, type MembershipResult } from '../shared/repos/groups.js';
 import { UserRepo } from '../shared/repos/users.js';
-import { isMappedGroup } from '../shared/roles.js';
 import { InvalidPath, InvalidValue, ResourceNotFound, ScimConflict, Uniqueness } from '../shared/scim/errors.js';
 import { checkFilter, matches, type Json } from '../shared/scim/evaluate.js';
 import type { Filter } from '../shared/scim/filter.js';
@@ -20,7 +19,7 @@ import { attributeList, project, wants } from '../shared/scim/projection.js';
 import { GROUP_SCHEMA, SCHEMA } from '../shared/scim/schema.js';
 import { etagOf } from '../shared/scim/user-resource.js';
 import { authenticate, type ScimPrincipal } from './auth.js';
-import { actorDetail, auditCtx, baseUrl, checkIfMatch, jsonBody, notModified, publish, scim } from './common.js';
+import { actorDetail, auditCtx, baseUrl, checkIfMatch, jsonBody, notModified, scim } from './common.js';
 import { boundedScan, cursorKey, cursorPage, deferredListParams, listResponse, MAX_SCAN, sortResources } from './list.js';
 import { keyId, memberValues, planGroups, prefetchKeys, resolveCandidates } from './plan.js';
 import { parsePatchBody } from './schemas.js';
@@ -156,9 +155,12 @@ export function groupEndpoints(deps: Deps) {
     return changes.map((c) => ({ type: 'role.changed', teamId, detail: { userId: c.userId, before: c.before, after: c.after, grants: c.grants, ...actorDetail(p) } }));
   }
 
+  const roleEventsOf = (p: ScimPrincipal, teamId: string) => (c: MembershipResult['roleChanges'][number]) => roleEvents(p, teamId, [c]);
+
+  /** Changes members; each committed batch carries its own events (the outbox). */
   async function changeMembers(req: HttpRequest, p: ScimPrincipal, g: Group, change: { add: string[]; remove: string[] }, known?: Map<string, Item | undefined>): Promise<MembershipResult> {
     try {
-      return await groups.changeMembers(auditCtx(deps, req, p), p.workspace, g, change, known, deps.now());
+      return await groups.changeMembers(auditCtx(deps, req, p), p.workspace, g, change, known, deps.now(), (batch) => membershipEvents(p, g, batch));
     } catch (err) {
       if (err instanceof UnknownMembers) throw new InvalidValue(err.message);
       throw err;
@@ -166,22 +168,19 @@ export function groupEndpoints(deps: Deps) {
   }
 
   /** Writes attribute changes of a group (rename, externalId) with their effects; retries lost races. */
-  async function saveAttributes(req: HttpRequest, p: ScimPrincipal, before: Group, makeDraft: (g: Group) => GroupDraft | undefined): Promise<{ group: Group; events: LifecycleEvent[] }> {
+  async function saveAttributes(req: HttpRequest, p: ScimPrincipal, before: Group, makeDraft: (g: Group) => GroupDraft | undefined): Promise<{ group: Group }> {
     let current = before;
     for (let attempt = 1; ; attempt++) {
       const draft = makeDraft(current);
-      if (!draft) return { group: current, events: [] };
+      if (!draft) return { group: current };
       try {
         const ctx = auditCtx(deps, req, p);
-        const next = await groups.replace(ctx, current, draft, deps.now());
-        const roleChanges = await groups.propagateRename(ctx, p.workspace, current, next);
-        return {
-          group: next,
-          events: [
-            { type: 'group.updated', teamId: next.teamId, detail: { groupId: next.id, displayName: next.displayName, previousDisplayName: current.displayName, ...actorDetail(p) } },
-            ...roleEvents(p, next.teamId, roleChanges),
-          ],
-        };
+        const previous = current;
+        const next = await groups.replace(ctx, current, draft, deps.now(), (n) => [
+          { type: 'group.updated', teamId: n.teamId, detail: { groupId: n.id, displayName: n.displayName, previousDisplayName: previous.displayName, ...actorDetail(p) } },
+        ]);
+        await groups.propagateRename(ctx, p.workspace, current, next, roleEventsOf(p, next.teamId));
+        return { group: next };
       } catch (err) {
         if (err instanceof DuplicateGroup) throw new Uniqueness(err.message);
         if (!(err instanceof StaleGroup)) throw err;
@@ -278,17 +277,17 @@ export function groupEndpoints(deps: Deps) {
       }
       let g: Group;
       try {
-        g = await groups.create(auditCtx(deps, req, p), teamId, draft, deps.now());
+        g = await groups.create(auditCtx(deps, req, p), teamId, draft, deps.now(), (c) => [
+          { type: 'group.created', teamId, detail: { groupId: c.id, displayName: c.displayName, ...actorDetail(p) } },
+        ]);
       } catch (err) {
         if (err instanceof DuplicateGroup) throw new Uniqueness(err.message);
         throw err;
       }
-      const events: LifecycleEvent[] = [{ type: 'group.created', teamId, detail: { groupId: g.id, displayName: g.displayName, ...actorDetail(p) } }];
       if (members && members.length > 0) {
         for (const m of members) known.set(keyId(GroupRepo.edgeKey(teamId, g.id, m)), undefined);
-        events.push(...membershipEvents(p, g, await changeMembers(req, p, g, { add: members, remove: [] }, known)));
+        await changeMembers(req, p, g, { add: members, remove: [] }, known);
       }
-      await publish(deps, events);
       return respond(req, g, members ?? [], 201, { location: `${baseUrl(deps, teamId)}/Groups/${g.id}` });
     },
 
@@ -297,19 +296,17 @@ export function groupEndpoints(deps: Deps) {
       checkIfMatch(req, group.version);
       const { draft, members } = groupDraftFrom(jsonBody(req));
       const saved = await saveAttributes(req, p, group, (g) => (sameDraft(g, draft) ? undefined : draft));
-      const events = [...saved.events];
       let final: string[] | undefined;
       // PUT without `members` leaves them alone: dropping everyone's access because a client
       // omitted an attribute is the worse failure (AIW apps always send members).
       if (members !== undefined) {
         const current = await groups.allMemberIds(teamId, id);
         const change = netChange([{ kind: 'replace', ids: members }], current);
-        events.push(...membershipEvents(p, saved.group, await changeMembers(req, p, saved.group, change)));
+        await changeMembers(req, p, saved.group, change);
         final = members;
       } else if (wantMembers(req)) {
         final = await groups.allMemberIds(teamId, id);
       }
-      await publish(deps, events);
       return respond(req, saved.group, final?.slice().sort());
     },
 
@@ -327,43 +324,56 @@ export function groupEndpoints(deps: Deps) {
       const known = new Map(prefetch.map((k, i) => [keyId(k), extra[i]]));
 
       let current = group;
-      const events: LifecycleEvent[] = [];
       if (rest.length > 0) {
         const saved = await saveAttributes(req, p, group, (g) => {
           const { draft } = groupDraftFrom(applyPatch(patchable(g), rest, GROUP_SCHEMA));
           return sameDraft(g, draft) ? undefined : draft;
         });
         current = saved.group;
-        events.push(...saved.events);
       }
       if (steps.length > 0) {
         const needAll = steps.some((s) => s.kind === 'replace' || s.kind === 'removeAll');
         const change = netChange(steps, needAll ? await groups.allMemberIds(teamId, id) : undefined);
-        events.push(...membershipEvents(p, current, await changeMembers(req, p, current, change, known)));
+        await changeMembers(req, p, current, change, known);
       }
-      await publish(deps, events);
       // RFC 7644 §3.5.2: 200 with the resource, or 204. Entra wants 204; a client that asks for
       // attributes gets them (members only when asked: they can be 100,000 edges).
       if (req.query.attributes === undefined && req.query.excludedAttributes === undefined) return scim(204, undefined, { etag: etagOf(current.version) });
       return respond(req, current, wantMembers(req) ? await groups.allMemberIds(teamId, id) : undefined);
     },
 
+    /**
+     * `DELETE /Groups/{id}`: one transaction deletes the group with its audit record, events and a
+     * tombstone; edges and derived roles follow. A retried DELETE of a group whose cleanup did not
+     * finish completes it, then answers 404 (RFC 7644 §3.6).
+     */
     async remove(req: HttpRequest, teamId: string, id: string): Promise<HttpResponse> {
-      const { p, group } = await load(req, teamId, id, 'scim.write');
-      checkIfMatch(req, group.version);
+      if (id.length > MAX_ID_LENGTH) {
+        await authenticate(deps, req, teamId, 'scim.write');
+        throw notFound(id);
+      }
+      const { principal: p, extra } = await authenticate(deps, req, teamId, 'scim.write', [GroupRepo.key(teamId, id), GroupRepo.tombstoneKey(teamId, id)]);
       const ctx = auditCtx(deps, req, p);
-      let members: string[];
+      if (!extra[0]) {
+        const tomb = extra[1];
+        if (tomb) await groups.finishDelete(ctx, p.workspace, id, String(tomb.displayName ?? ''), roleEventsOf(p, teamId));
+        throw notFound(id);
+      }
+      const group = GroupRepo.fromItem(extra[0]);
+      checkIfMatch(req, group.version);
       try {
-        members = await groups.delete(ctx, group, deps.now());
+        await groups.delete(
+          ctx,
+          p.workspace,
+          group,
+          deps.now(),
+          [{ type: 'group.deleted', teamId, detail: { groupId: id, displayName: group.displayName, ...actorDetail(p) } }],
+          roleEventsOf(p, teamId),
+        );
       } catch (err) {
         if (err instanceof StaleGroup) throw new ScimConflict(err.message);
         throw err;
       }
-      const roleChanges = isMappedGroup(p.workspace, group.displayName) ? await groups.recompute(ctx, p.workspace, members) : [];
-      await publish(deps, [
-        { type: 'group.deleted', teamId, detail: { groupId: id, displayName: group.displayName, members: members.length, ...actorDetail(p) } },
-        ...roleEvents(p, teamId, roleChanges),
-      ]);
       return scim(204, undefined);
     },
   };

@@ -6,12 +6,12 @@
  * Storage round trips: GET by id and a userName filter that finds nobody cost 1; POST costs 2
  * (authentication + workspace + nothing else in one `batchGet`, then one transaction).
  */
-import type { Item } from '../shared/db/client.js';
+import type { AuditContext } from '../shared/audit.js';
+import type { Item, TransactItem } from '../shared/db/client.js';
 import type { Deps } from '../shared/deps.js';
 import type { LifecycleEvent } from '../shared/events.js';
 import type { HttpRequest, HttpResponse } from '../shared/http.js';
-import { GroupRepo } from '../shared/repos/groups.js';
-import { TokenRepo } from '../shared/repos/tokens.js';
+import { markerCovers, revocationAudit, revocationItem, TokenRepo } from '../shared/repos/tokens.js';
 import { DuplicateUser, StaleUser, UserRepo, type User, type UserDraft } from '../shared/repos/users.js';
 import { ResourceNotFound, ScimConflict, Uniqueness } from '../shared/scim/errors.js';
 import { checkFilter, matches, type Json } from '../shared/scim/evaluate.js';
@@ -20,7 +20,7 @@ import { attributeList, project, requested } from '../shared/scim/projection.js'
 import { USER_SCHEMA } from '../shared/scim/schema.js';
 import { etagOf, userDraftFrom, userToScim } from '../shared/scim/user-resource.js';
 import { authenticate, type ScimPrincipal } from './auth.js';
-import { actorDetail, auditCtx, baseUrl, checkIfMatch, jsonBody, notModified, publish, scim } from './common.js';
+import { actorDetail, auditCtx, baseUrl, checkIfMatch, jsonBody, notModified, scim } from './common.js';
 import { boundedScan, cursorKey, cursorPage, deferredListParams, listResponse, MAX_SCAN, sortResources } from './list.js';
 import { checkUserFilter, keyId, planUsers, prefetchKeys, resolveCandidates } from './plan.js';
 import { parsePatchBody } from './schemas.js';
@@ -55,53 +55,86 @@ function stable(v: unknown): string {
 
 export function userEndpoints(deps: Deps) {
   const users = new UserRepo(deps.db);
-  const groups = new GroupRepo(deps.db);
 
   const single = (req: HttpRequest, u: User, status = 200, extra: Record<string, string> = {}): HttpResponse => {
     const body = project(userToScim(u, baseUrl(deps, u.teamId)), USER_SCHEMA, attributeList(req.query.attributes), attributeList(req.query.excludedAttributes));
     return scim(status, body, { etag: etagOf(u.version), ...extra });
   };
 
-  /** Reads a user (item + groups in parallel) while authenticating: one round-trip latency. */
-  async function load(req: HttpRequest, teamId: string, id: string, scope: 'scim.read' | 'scim.write'): Promise<{ p: ScimPrincipal; user: User }> {
+  /**
+   * Reads a user (item + groups in parallel) while authenticating: one round-trip latency. The
+   * user's revocation marker comes in the same `batchGet`, so a re-sent deactivation can tell
+   * whether the revocation is still owed.
+   */
+  async function load(req: HttpRequest, teamId: string, id: string, scope: 'scim.read' | 'scim.write'): Promise<{ p: ScimPrincipal; user: User; marker: Item | undefined }> {
     if (id.length > MAX_ID_LENGTH) {
       await authenticate(deps, req, teamId, scope);
       throw notFound(id);
     }
-    const [{ principal, extra }, memberships] = await Promise.all([
-      authenticate(deps, req, teamId, scope, [UserRepo.key(teamId, id)]),
-      users.groupsOf(teamId, id),
-    ]);
+    const extraKeys = scope === 'scim.write' ? [UserRepo.key(teamId, id), UserRepo.revocationKey(teamId, id)] : [UserRepo.key(teamId, id)];
+    const [{ principal, extra }, memberships] = await Promise.all([authenticate(deps, req, teamId, scope, extraKeys), users.groupsOf(teamId, id)]);
     const item = extra[0];
     if (!item) throw notFound(id);
-    return { p: principal, user: UserRepo.fromItem(item, memberships) };
+    return { p: principal, user: UserRepo.fromItem(item, memberships), marker: extra[1] };
   }
 
-  /** Writes a change and its effects: audit (in the transaction), events, revocation on deactivation. */
+  const tokenRepo = async () => new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+
+  /**
+   * Writes a change and everything that follows from it in ONE transaction: the user, its audit
+   * record and events (the outbox), and — for a deactivation — the revocation marker that kills
+   * every session and token of the user with its own audit record (seed 001: the next API call
+   * with any of the user's tokens is a 401; review #2: no failure between two writes can leave a
+   * deactivated user with access). Three sequential round trips at most: the reads with
+   * authentication, the listing of the tokens being revoked, the transaction.
+   */
   async function commit(req: HttpRequest, p: ScimPrincipal, before: User, draft: UserDraft): Promise<User> {
     const action = before.active && !draft.active ? 'user.deactivated' : !before.active && draft.active ? 'user.reactivated' : 'user.updated';
     const ctx = auditCtx(deps, req, p);
-    let next: User;
+    const now = deps.now();
+    const extra: TransactItem[] = [];
+    if (action === 'user.deactivated') extra.push(...(await revocation(ctx, before, now, 'user deactivated by SCIM', 'user.deactivated')));
     try {
-      next = await users.replace(ctx, p.workspace, before, draft, action, deps.now());
+      return await users.replace(ctx, p.workspace, before, draft, action, now, {
+        extra,
+        events: (next) => {
+          const events: LifecycleEvent[] = [
+            { type: action, teamId: next.teamId, detail: { userId: next.id, userName: next.userName, externalId: next.externalId ?? null, active: next.active, ...actorDetail(p) } },
+          ];
+          if (stable(before.roles) !== stable(next.roles) || stable(before.grants) !== stable(next.grants)) {
+            events.push({ type: 'role.changed', teamId: next.teamId, detail: { userId: next.id, before: before.roles, after: next.roles, grants: next.grants, ...actorDetail(p) } });
+          }
+          return events;
+        },
+      });
     } catch (err) {
       if (err instanceof DuplicateUser) throw new Uniqueness(err.message);
       throw err;
     }
-    const events: LifecycleEvent[] = [
-      { type: action, teamId: next.teamId, detail: { userId: next.id, userName: next.userName, externalId: next.externalId ?? null, active: next.active, ...actorDetail(p) } },
+  }
+
+  /** The revocation marker of a user and its audit record (with the `session.revoked` event), for the caller's transaction. */
+  async function revocation(ctx: AuditContext, user: User, at: Date, reason: string, cause: string): Promise<TransactItem[]> {
+    const victims = await (await tokenRepo()).liveForUser(user.teamId, user.id);
+    return [
+      revocationItem(user.teamId, user.id, at),
+      revocationAudit(ctx, user.id, victims, at, {
+        reason,
+        events: victims.length > 0 ? [{ type: 'session.revoked', teamId: user.teamId, detail: { userId: user.id, revoked: victims.length, reason: cause } }] : [],
+      }),
     ];
-    if (stable(before.roles) !== stable(next.roles) || stable(before.grants) !== stable(next.grants)) {
-      events.push({ type: 'role.changed', teamId: next.teamId, detail: { userId: next.id, before: before.roles, after: next.roles, grants: next.grants, ...actorDetail(p) } });
-    }
-    if (action === 'user.deactivated') {
-      // Seed 001: deactivation revokes access at once; the next API call with any of the user's tokens is a 401.
-      const tokens = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
-      const revoked = await tokens.revokeAllForUser(ctx, next.teamId, next.id, { action: 'session.revoked', reason: 'user deactivated by SCIM' });
-      if (revoked.length > 0) events.push({ type: 'session.revoked', teamId: next.teamId, detail: { userId: next.id, revoked: revoked.length, reason: 'user.deactivated' } });
-    }
-    await publish(deps, events);
-    return next;
+  }
+
+  /**
+   * A re-sent `active:false` for a user that is inactive but whose tokens were never revoked (data
+   * from before deactivation became one transaction, or a marker lost with a restored backup):
+   * the retry completes the revocation instead of answering 200 and doing nothing (review #2).
+   */
+  async function completeDeactivation(req: HttpRequest, p: ScimPrincipal, user: User, marker: Item | undefined): Promise<void> {
+    if (user.active || markerCovers(marker, Date.parse(user.updatedAt))) return;
+    const ctx = auditCtx(deps, req, p);
+    const now = deps.now();
+    await deps.db.transact(await revocation(ctx, user, now, 'user deactivated by SCIM (completed on retry)', 'user.deactivated'));
   }
 
   /**
@@ -109,20 +142,26 @@ export function userEndpoints(deps: Deps) {
    * client pinned a version with If-Match (then it gets the 412 it asked for).
    */
   async function update(req: HttpRequest, teamId: string, id: string, change: (u: User) => UserDraft | undefined): Promise<HttpResponse> {
-    let { p, user } = await load(req, teamId, id, 'scim.write');
+    const loaded = await load(req, teamId, id, 'scim.write');
+    const { p } = loaded;
+    let { user, marker } = loaded;
     for (let attempt = 1; ; attempt++) {
       checkIfMatch(req, user.version);
       const draft = change(user);
-      if (!draft) return single(req, user);
+      if (!draft) {
+        await completeDeactivation(req, p, user, marker);
+        return single(req, user);
+      }
       try {
         return single(req, await commit(req, p, user, draft));
       } catch (err) {
         if (!(err instanceof StaleUser)) throw err;
         if (req.headers['if-match'] !== undefined) checkIfMatch(req, -1);
         if (attempt >= WRITE_ATTEMPTS) throw new ScimConflict(`User ${id} is being modified concurrently; retry.`);
-        const fresh = await users.get(teamId, id);
+        const [fresh, freshMarker] = await Promise.all([users.get(teamId, id), users.revocationMarker(teamId, id)]);
         if (!fresh) throw notFound(id);
         user = fresh;
+        marker = freshMarker;
       }
     }
   }
@@ -198,14 +237,13 @@ export function userEndpoints(deps: Deps) {
       const draft = userDraftFrom(jsonBody(req));
       let u: User;
       try {
-        u = await users.create(auditCtx(deps, req, p), p.workspace, draft, 'scim', deps.now());
+        u = await users.create(auditCtx(deps, req, p), p.workspace, draft, 'scim', deps.now(), undefined, (c) => [
+          { type: 'user.created', teamId, detail: { userId: c.id, userName: c.userName, externalId: c.externalId ?? null, active: c.active, roles: c.roles, ...actorDetail(p) } },
+        ]);
       } catch (err) {
         if (err instanceof DuplicateUser) throw new Uniqueness(err.message);
         throw err;
       }
-      await publish(deps, [
-        { type: 'user.created', teamId, detail: { userId: u.id, userName: u.userName, externalId: u.externalId ?? null, active: u.active, roles: u.roles, ...actorDetail(p) } },
-      ]);
       return single(req, u, 201, { location: `${baseUrl(deps, teamId)}/Users/${u.id}` });
     },
 
@@ -225,31 +263,51 @@ export function userEndpoints(deps: Deps) {
       });
     },
 
+    /**
+     * `DELETE /Users/{id}` (Entra; RFC 7644 §3.6). The first transaction makes the user unusable
+     * (user, indexes, revocation marker, audit record and events, and the membership edges that
+     * fit); the rest of the edges follow, and a tombstone remembers them until they are gone. A
+     * retried DELETE of a user whose deletion did not finish completes it, then answers 404 like
+     * any DELETE of a missing resource (review #2).
+     */
     async remove(req: HttpRequest, teamId: string, id: string): Promise<HttpResponse> {
-      let { p, user } = await load(req, teamId, id, 'scim.write');
+      if (id.length > MAX_ID_LENGTH) {
+        await authenticate(deps, req, teamId, 'scim.write');
+        throw notFound(id);
+      }
+      const [{ principal: p, extra }, memberships, victims] = await Promise.all([
+        authenticate(deps, req, teamId, 'scim.write', [UserRepo.key(teamId, id), UserRepo.tombstoneKey(teamId, id)]),
+        users.groupsOf(teamId, id),
+        tokenRepo().then((t) => t.liveForUser(teamId, id)),
+      ]);
+      if (!extra[0]) {
+        if (extra[1]) await users.finishDelete(teamId, id);
+        throw notFound(id);
+      }
+      let user = UserRepo.fromItem(extra[0], memberships);
+      let revoked = victims;
       checkIfMatch(req, user.version);
       const ctx = auditCtx(deps, req, p);
       for (let attempt = 1; ; attempt++) {
+        const now = deps.now();
         try {
-          await users.delete(ctx, user, deps.now());
+          await users.delete(ctx, user, now, {
+            revocation: revocationItem(teamId, id, now),
+            groupIds: user.groups.map((g) => g.value),
+            events: [
+              { type: 'user.deleted', teamId, detail: { userId: id, userName: user.userName, externalId: user.externalId ?? null, ...actorDetail(p) } },
+              ...(revoked.length > 0 ? [{ type: 'session.revoked', teamId, detail: { userId: id, revoked: revoked.length, reason: 'user.deleted' } }] : []),
+            ],
+          });
           break;
         } catch (err) {
           if (!(err instanceof StaleUser) || attempt >= WRITE_ATTEMPTS || req.headers['if-match'] !== undefined) throw err instanceof StaleUser ? new ScimConflict(err.message) : err;
-          const fresh = await users.get(teamId, id);
+          const [fresh, again] = await Promise.all([users.get(teamId, id), tokenRepo().then((t) => t.liveForUser(teamId, id))]);
           if (!fresh) throw notFound(id);
           user = fresh;
+          revoked = again;
         }
       }
-      // Edges and access follow the user out; the deletion itself is the audited change.
-      const tokens = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
-      const [, revoked] = await Promise.all([
-        groups.removeUserEverywhere(teamId, id),
-        tokens.revokeAllForUser(ctx, teamId, id, { action: 'session.revoked', reason: 'user deleted by SCIM' }),
-      ]);
-      await publish(deps, [
-        { type: 'user.deleted', teamId, detail: { userId: id, userName: user.userName, externalId: user.externalId ?? null, ...actorDetail(p) } },
-        ...(revoked.length > 0 ? [{ type: 'session.revoked', teamId, detail: { userId: id, revoked: revoked.length, reason: 'user.deleted' } }] : []),
-      ]);
       return scim(204, undefined);
     },
   };

@@ -225,10 +225,11 @@ export function createTokensApp(deps: Deps): App {
   async function revoke(req: HttpRequest): Promise<HttpResponse> {
     const p = await platform(req);
     const { token } = parseParams(TokenBody, req);
-    const revoked = await repo(await deps.hasher()).revokePresented((t) => auditContextFrom(req, t.teamId, deps.config.REGION_ID, p.actor), token);
-    if (revoked?.kind === 'session' && revoked.userId) {
-      await deps.events.publish([{ type: 'session.revoked', teamId: revoked.teamId, detail: { userId: revoked.userId, sessionId: revoked.id, reason: 'host_app' } }]);
-    }
+    await repo(await deps.hasher()).revokePresented(
+      (t) => auditContextFrom(req, t.teamId, deps.config.REGION_ID, p.actor),
+      token,
+      (t) => (t.kind === 'session' && t.userId ? [{ type: 'session.revoked', teamId: t.teamId, detail: { userId: t.userId, sessionId: t.id, reason: 'host_app' } }] : []),
+    );
     return json(200, {}, NO_STORE);
   }
 

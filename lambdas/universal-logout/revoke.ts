@@ -43,9 +43,9 @@ export interface LogoutResult {
 
 /**
  * Revokes a user's access in one workspace: one query over the user's index and one transaction
- * writing the user's revocation marker with its `session.revoked` audit record
- * (`TokenRepo.revokeAllForUser`). A
- * user with nothing to revoke still gets an audit record: the logout happened.
+ * writing the user's revocation marker with its `session.revoked` audit record and the
+ * `session.revoked` lifecycle event (the outbox; `TokenRepo.revokeAllForUser`). A user with
+ * nothing to revoke still gets an audit record and an event: the logout happened.
  */
 export async function logOutUser(
   repos: { tokens: TokenRepo; audit: AuditRepo },
@@ -54,17 +54,18 @@ export async function logOutUser(
   mode: LogoutMode,
 ): Promise<LogoutResult> {
   const kinds = kindsFor(mode);
+  const resultOf = (revoked: readonly { kind: string }[]): LogoutResult => {
+    const byKind: Record<string, number> = {};
+    for (const t of revoked) byKind[t.kind] = (byKind[t.kind] ?? 0) + 1;
+    return { teamId: ctx.teamId, userId, revoked: revoked.length, kinds: byKind };
+  };
   const revoked = await repos.tokens.revokeAllForUser(ctx, ctx.teamId, userId, {
     ...(kinds ? { kinds } : {}),
     action: 'session.revoked',
     reason: `${ctx.actor.type} (${mode})`,
+    events: (victims) => [sessionRevokedEvent(resultOf(victims), ctx.actor, mode)],
   });
-  if (revoked.length === 0) {
-    await repos.audit.record(ctx, { action: 'session.revoked', target: { type: 'user', id: userId }, after: { revoked: 0, reason: `${ctx.actor.type} (${mode})` } });
-  }
-  const byKind: Record<string, number> = {};
-  for (const t of revoked) byKind[t.kind] = (byKind[t.kind] ?? 0) + 1;
-  return { teamId: ctx.teamId, userId, revoked: revoked.length, kinds: byKind };
+  return resultOf(revoked);
 }
 
 /** The `session.revoked` lifecycle event of one logout, for the host app. */

@@ -37,8 +37,14 @@ export const keys = {
   /** Global lookup: which workspaces trust an IdP issuer (Okta org URL, SAML entity id). */
   issuer: (issuer: string, teamId: string): Key => ({ pk: `ISSUER#${issuer}`, sk: ws(teamId) }),
   issuerPartition: (issuer: string) => `ISSUER#${issuer}`,
-  /** Global lookup: a claimed email domain routes SP-initiated login to its workspace. */
+  /**
+   * Global owner of an e-mail domain: written only when a workspace's claim is verified (DNS TXT or
+   * platform approval), under a condition, so at most one workspace routes a domain's sign-ins.
+   */
   emailDomain: (domain: string): Key => ({ pk: `DOMAIN#${fold(domain)}`, sk: 'DOMAIN' }),
+  /** A workspace's claim of an e-mail domain (pending or verified) with its DNS challenge; one partition lists them. */
+  domainClaim: (teamId: string, domain: string): Key => ({ pk: `${ws(teamId)}#DOMAINS`, sk: `DOMAIN#${fold(domain)}` }),
+  domainClaimPartition: (teamId: string) => `${ws(teamId)}#DOMAINS`,
 
   // ---- bearer tokens of every kind (SCIM, API, MCP, session, OAuth) --------------------------
   /** Global lookup by token id; the id is embedded in the token string itself. */
@@ -60,6 +66,11 @@ export const keys = {
    * user is dead. Revoke-all writes this one item instead of deleting N tokens on the hot path.
    */
   userRevocation: (teamId: string, userId: string): Key => ({ pk: `${ws(teamId)}#USER#${userId}`, sk: 'REVOKED' }),
+  /**
+   * A deleted user's tombstone: written in the deletion's transaction while membership edges are
+   * still to be removed, so a retried DELETE (or a later sweep) knows there is work left (review #2).
+   */
+  userTombstone: (teamId: string, userId: string): Key => ({ pk: `${ws(teamId)}#USER#${userId}`, sk: 'DELETED' }),
 
   // ---- audit --------------------------------------------------------------------------------
   audit: (teamId: string, auditId: string): Key => ({ pk: `${ws(teamId)}#AUDIT#${auditId}`, sk: 'AUDIT' }),
@@ -69,6 +80,16 @@ export const keys = {
     gsi1sk: auditId,
   }),
   auditListingPartition: (teamId: string, shard: number) => `${ws(teamId)}#AUDIT#${shard}`,
+  /**
+   * Aggregation bucket of refused requests (review #6): one item per (workspace, hour, cause, source
+   * IP) counting them, so that a flood writes one audit record and then only increments (with TTL).
+   * One partition per workspace and hour: a flood from many sources spreads over items, not tables.
+   */
+  refusalBucket: (teamId: string, hour: string, cause: string, sourceIp: string): Key => ({
+    pk: `${ws(teamId)}#REFUSALS#${hour}`,
+    sk: `${cause}#${sourceIp}`,
+  }),
+  refusalBucketPartition: (teamId: string, hour: string) => `${ws(teamId)}#REFUSALS#${hour}`,
 
   // ---- SCIM users and groups ------------------------------------------------------------------
   user: (teamId: string, userId: string): Key => ({ pk: `${ws(teamId)}#USER#${userId}`, sk: 'USER' }),
@@ -93,6 +114,8 @@ export const keys = {
   userSubject: (teamId: string, issuer: string, subject: string): Key => ({ pk: `${ws(teamId)}#SUBJECT#${issuer}#${subject}`, sk: 'UNIQUE' }),
 
   group: (teamId: string, groupId: string): Key => ({ pk: `${ws(teamId)}#GROUP#${groupId}`, sk: 'GROUP' }),
+  /** A deleted group's tombstone while its edges and its former members' roles are still to be cleaned up. */
+  groupTombstone: (teamId: string, groupId: string): Key => ({ pk: `${ws(teamId)}#GROUP#${groupId}`, sk: 'DELETED' }),
   groupListing: (teamId: string, groupId: string) => ({
     gsi1pk: `${ws(teamId)}#GROUPS#${shardOf(groupId, LIST_SHARDS)}`,
     gsi1sk: groupId,

@@ -1,11 +1,12 @@
 import { keys, LIST_SHARDS, type Key } from '../db/keys.js';
 import { ConditionFailed, type Db, type Item, type TransactItem } from '../db/client.js';
 import { auditPut, type AuditContext } from '../audit.js';
+import type { LifecycleEvent } from '../events.js';
 import { sortableId } from '../crypto.js';
 import { AppError, Conflict } from '../errors.js';
 import { effectiveAccess, isMappedGroup } from '../roles.js';
 import { mergeShards } from '../scim/shards.js';
-import { counterAdd, readCounter, UserRepo, type User, type UserGroup } from './users.js';
+import { counterAdd, readCounter, StaleUser, UserRepo, type User, type UserGroup } from './users.js';
 import type { Workspace } from './workspaces.js';
 
 /** A SCIM group (Okta Push Groups, Entra groups). Members are edges, never a list on this item. */
@@ -60,6 +61,22 @@ export interface MembershipResult {
   /** Users whose effective roles changed because the group is role-mapped (seed 001). */
   roleChanges: { userId: string; before: string[]; after: string[]; grants: string[] }[];
 }
+
+/**
+ * A membership change kept losing races with concurrent changes of the same users (more than
+ * `MEMBER_WRITE_ATTEMPTS` times): 503 with `Retry-After`, so the IdP retries it (nothing of the
+ * lost batches was written).
+ */
+export class MembershipContended extends AppError {
+  constructor(groupId: string) {
+    super(503, 'contended', `Members of group ${groupId} are being changed concurrently; retry.`, { headers: { 'retry-after': '1' } });
+  }
+}
+
+/** Attempts of a membership change whose conditions lost to concurrent writers. */
+const MEMBER_WRITE_ATTEMPTS = 8;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Name of the sharded counter of a workspace's groups. */
 export const GROUP_COUNTER = 'groups';
@@ -149,7 +166,7 @@ export class GroupRepo {
   }
 
   /** Creates a group with its uniqueness items, counter shard and audit record (`group.created`). */
-  async create(ctx: AuditContext, teamId: string, draft: GroupDraft, now = new Date()): Promise<Group> {
+  async create(ctx: AuditContext, teamId: string, draft: GroupDraft, now = new Date(), events: (g: Group) => LifecycleEvent[] = () => []): Promise<Group> {
     const g = this.build(teamId, draft, now);
     const items: TransactItem[] = [
       { Put: { Item: toItem(g), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -160,7 +177,7 @@ export class GroupRepo {
     }
     items.push(counterAdd(teamId, GROUP_COUNTER, 1));
     try {
-      await this.db.transact([...items, auditPut(ctx, { action: 'group.created', target: { type: 'group', id: g.id }, after: g }, now)]);
+      await this.db.transact([...items, auditPut(ctx, { action: 'group.created', target: { type: 'group', id: g.id }, after: g, events: events(g) }, now)]);
     } catch (err) {
       throw mapGuardFailure(err, items, g);
     }
@@ -168,7 +185,7 @@ export class GroupRepo {
   }
 
   /** Replaces a group's attributes if its version is unchanged, moving uniqueness items; audited `group.updated`. */
-  async replace(ctx: AuditContext, before: Group, draft: GroupDraft, now = new Date()): Promise<Group> {
+  async replace(ctx: AuditContext, before: Group, draft: GroupDraft, now = new Date(), events: (next: Group) => LifecycleEvent[] = () => []): Promise<Group> {
     const t = before.teamId;
     const next: Group = {
       id: before.id,
@@ -194,7 +211,7 @@ export class GroupRepo {
       }
     }
     try {
-      await this.db.transact([...items, auditPut(ctx, { action: 'group.updated', target: { type: 'group', id: next.id }, before, after: next }, now)]);
+      await this.db.transact([...items, auditPut(ctx, { action: 'group.updated', target: { type: 'group', id: next.id }, before, after: next, events: events(next) }, now)]);
     } catch (err) {
       throw mapGuardFailure(err, items, next);
     }
@@ -202,11 +219,20 @@ export class GroupRepo {
   }
 
   /**
-   * Deletes a group (its item, uniqueness items, counter, audit record in one transaction), then
-   * its membership edges. The edges are derived data: an edge whose group is gone is invisible
-   * (reads resolve groups), so removing them after the audited change is safe.
+   * Deletes a group: its item, uniqueness items, counter, audit record (with its events) and a
+   * tombstone in one transaction, then its membership edges, then — when it was role-mapped — the
+   * former members' roles, then the tombstone. A failure after the first transaction leaves the
+   * tombstone, and a retried DELETE (`finishDelete`) completes the rest (review #2's shape for
+   * groups). Returns the former members.
    */
-  async delete(ctx: AuditContext, before: Group, now = new Date()): Promise<string[]> {
+  async delete(
+    ctx: AuditContext,
+    workspace: Workspace,
+    before: Group,
+    now = new Date(),
+    events: LifecycleEvent[] = [],
+    roleEvents: (c: MembershipResult['roleChanges'][number]) => LifecycleEvent[] = () => [],
+  ): Promise<{ members: string[]; roleChanges: MembershipResult['roleChanges'] }> {
     const t = before.teamId;
     try {
       await this.db.transact([
@@ -214,15 +240,38 @@ export class GroupRepo {
         { Delete: { Key: keys.groupName(t, before.displayName) } },
         ...(before.externalId !== undefined ? [{ Delete: { Key: keys.groupExternalId(t, before.externalId) } }] : []),
         counterAdd(t, GROUP_COUNTER, -1),
-        auditPut(ctx, { action: 'group.deleted', target: { type: 'group', id: before.id }, before }, now),
+        { Put: { Item: { ...keys.groupTombstone(t, before.id), type: 'groupTombstone', teamId: t, groupId: before.id, displayName: before.displayName, ttl: Math.floor(now.getTime() / 1000) + 30 * 86_400 } } },
+        auditPut(ctx, { action: 'group.deleted', target: { type: 'group', id: before.id }, before, events }, now),
       ]);
     } catch (err) {
       if (err instanceof ConditionFailed && err.failedIndexes.includes(0)) throw new StaleGroup(before.id);
       throw err;
     }
-    const members = await this.allMemberIds(t, before.id);
-    await this.db.batchWrite(members.map((u) => ({ delete: GroupRepo.edgeKey(t, before.id, u) })));
-    return members;
+    return this.finishDelete(ctx, workspace, before.id, before.displayName, roleEvents);
+  }
+
+  /** Key of a deleted group's tombstone (a retried DELETE reads it with the group). */
+  static tombstoneKey(teamId: string, id: string): Key {
+    return keys.groupTombstone(teamId, id);
+  }
+
+  /**
+   * Completes a group's deletion: removes its edges, recomputes the former members' roles when the
+   * group was role-mapped, then removes the tombstone. Idempotent.
+   */
+  async finishDelete(
+    ctx: AuditContext,
+    workspace: Workspace,
+    groupId: string,
+    displayName: string,
+    roleEvents: (c: MembershipResult['roleChanges'][number]) => LifecycleEvent[] = () => [],
+  ): Promise<{ members: string[]; roleChanges: MembershipResult['roleChanges'] }> {
+    const t = workspace.id;
+    const members = await this.allMemberIds(t, groupId);
+    await this.db.batchWrite(members.map((u) => ({ delete: GroupRepo.edgeKey(t, groupId, u) })));
+    const roleChanges = isMappedGroup(workspace, displayName) ? await this.recompute(ctx, workspace, members, roleEvents) : [];
+    await this.db.delete(keys.groupTombstone(t, groupId));
+    return { members, roleChanges };
   }
 
   /** One page of groups in id (= creation) order. */
@@ -268,11 +317,45 @@ export class GroupRepo {
   }
 
   /**
-   * Adds and removes members. `known` may carry items the caller already read (edges and users,
-   * e.g. prefetched with authentication); anything missing is read here in one parallel round
-   * trip. Only real changes are written, in transactions of up to 99 edges plus their audit
-   * record, run in parallel; when the group is role-mapped (seed 001) each affected user's roles
-   * are recomputed and written in the same transaction as the edge.
+   * The role-mapped groups each user is in, read with strong consistency from the edges themselves
+   * (not from the per-user index, which lags): the workspace's mapped group names resolve to group
+   * ids through their uniqueness items, then one edge key per (mapped group, user). Derived access
+   * computed from this read, and written under the user's `accessVersion` read BEFORE it, cannot
+   * miss a membership change that committed earlier (review #3).
+   */
+  async mappedMemberships(workspace: Workspace, userIds: readonly string[]): Promise<Map<string, UserGroup[]>> {
+    const t = workspace.id;
+    const out = new Map<string, UserGroup[]>(userIds.map((u) => [u, []]));
+    const names = [...new Set(workspace.roleMappings.groups.map((m) => m.group.trim()))];
+    if (names.length === 0 || userIds.length === 0) return out;
+    const guards = await this.db.batchGet(names.map((n) => keys.groupName(t, n)));
+    const mapped = guards.flatMap((g, i) => (g && typeof g.groupId === 'string' ? [{ id: g.groupId, name: names[i]! }] : []));
+    if (mapped.length === 0) return out;
+    const pairs = userIds.flatMap((u) => mapped.map((g) => ({ u, g })));
+    const edges = await this.db.batchGet(pairs.map(({ u, g }) => GroupRepo.edgeKey(t, g.id, u)));
+    pairs.forEach(({ u, g }, i) => {
+      if (edges[i]) out.get(u)!.push({ value: g.id, display: g.name });
+    });
+    return out;
+  }
+
+  /**
+   * Adds and removes members so that concurrent and repeated requests converge (review #3, #7):
+   *
+   * - an edge is written only if absent (`add`) or present (`remove`), so of 30 identical adds one
+   *   wins, and only winners get an audit record and events;
+   * - when the group is role-mapped (seed 001), each affected user's roles are recomputed from a
+   *   consistent read of the mapped memberships and written in the SAME transaction as the edge,
+   *   conditioned on the user's `accessVersion` — a concurrent change of another mapped group makes
+   *   the transaction fail and this one re-reads and retries, so the stored roles end where the
+   *   memberships say;
+   * - a re-sent change whose edges are in place still repairs stored roles that disagree with the
+   *   memberships (a retry completes what a failure interrupted).
+   *
+   * `known` may carry items the caller already read (edges and users, prefetched with
+   * authentication); they are used on the first attempt only. Writes run in transactions of up to
+   * 99 items (edges, user updates, one audit record), in parallel. `events` builds the lifecycle
+   * events of each committed batch; they leave with its audit record.
    *
    * Throws `UnknownMembers` (nothing written) when an added id is not a user of the workspace.
    */
@@ -283,78 +366,128 @@ export class GroupRepo {
     change: { add: readonly string[]; remove: readonly string[] },
     known: Map<string, Item | undefined> = new Map(),
     now = new Date(),
+    events: (batch: MembershipResult) => LifecycleEvent[] = () => [],
   ): Promise<MembershipResult> {
     const t = group.teamId;
     const add = [...new Set(change.add)];
     const remove = [...new Set(change.remove)].filter((id) => !add.includes(id));
     const keyId = (k: Key) => `${k.pk}\u0000${k.sk}`;
-    const wanted: Key[] = [];
-    for (const id of add) wanted.push(GroupRepo.edgeKey(t, group.id, id), UserRepo.key(t, id));
-    for (const id of remove) wanted.push(GroupRepo.edgeKey(t, group.id, id));
-    const missing = wanted.filter((k) => !known.has(keyId(k)));
-    if (missing.length > 0) {
-      const items = await this.db.batchGet(missing);
-      missing.forEach((k, i) => known.set(keyId(k), items[i]));
-    }
-    const unknown = add.filter((id) => !known.get(keyId(UserRepo.key(t, id))));
-    if (unknown.length > 0) throw new UnknownMembers(unknown);
-    const toAdd = add.filter((id) => !known.get(keyId(GroupRepo.edgeKey(t, group.id, id))));
-    const toRemove = remove.filter((id) => known.get(keyId(GroupRepo.edgeKey(t, group.id, id))));
-
-    const result: MembershipResult = { added: toAdd, removed: toRemove, roleChanges: [] };
-    if (toAdd.length === 0 && toRemove.length === 0) return result;
-
-    // Role recompute only when this group's name is mapped: other groups cannot change roles.
     const mapped = isMappedGroup(workspace, group.displayName);
-    const accessItems = new Map<string, TransactItem>();
-    if (mapped) {
-      const users = await new UserRepo(this.db).getMany(t, [...toAdd, ...toRemove]);
-      await Promise.all(
-        [...toAdd, ...toRemove].map(async (userId) => {
-          const u = users.get(userId);
-          if (!u) return;
-          const others = (await this.groupsOf(t, userId)).filter((g) => g.value !== group.id);
-          const groups = toAdd.includes(userId) ? [...others, { value: group.id, display: group.displayName }] : others;
+    const result: MembershipResult = { added: [], removed: [], roleChanges: [] };
+    let pendingAdd = add;
+    let pendingRemove = remove;
+    let seen = known;
+
+    for (let attempt = 1; ; attempt++) {
+      const wanted: Key[] = [];
+      for (const id of pendingAdd) wanted.push(GroupRepo.edgeKey(t, group.id, id), UserRepo.key(t, id));
+      for (const id of pendingRemove) wanted.push(GroupRepo.edgeKey(t, group.id, id));
+      // Role-mapped: the user items are needed for their roles and accessVersion, read before the edges.
+      if (mapped) for (const id of pendingRemove) wanted.push(UserRepo.key(t, id));
+      const missing = wanted.filter((k) => !seen.has(keyId(k)));
+      if (missing.length > 0) {
+        const items = await this.db.batchGet(missing);
+        missing.forEach((k, i) => seen.set(keyId(k), items[i]));
+      }
+      const userItem = (id: string) => seen.get(keyId(UserRepo.key(t, id)));
+      const edge = (id: string) => seen.get(keyId(GroupRepo.edgeKey(t, group.id, id)));
+      if (attempt === 1) {
+        const unknown = pendingAdd.filter((id) => !userItem(id));
+        if (unknown.length > 0) throw new UnknownMembers(unknown);
+      }
+      const toAdd = pendingAdd.filter((id) => userItem(id) && !edge(id));
+      const toRemove = pendingRemove.filter((id) => edge(id));
+
+      // Derived access of every named user that still exists: the changed ones always get a
+      // version bump (a concurrent recompute must notice them), the unchanged ones only a repair.
+      const accessItems = new Map<string, TransactItem>();
+      const roleChanges: MembershipResult['roleChanges'] = [];
+      if (mapped) {
+        const named = [...pendingAdd, ...pendingRemove].filter((id) => userItem(id));
+        const memberships = await this.mappedMemberships(workspace, named);
+        for (const id of named) {
+          const u = UserRepo.fromItem(userItem(id)!);
+          let groups = memberships.get(id) ?? [];
+          if (toAdd.includes(id)) groups = [...groups.filter((g) => g.value !== group.id), { value: group.id, display: group.displayName }];
+          if (toRemove.includes(id)) groups = groups.filter((g) => g.value !== group.id);
           const access = effectiveAccess(workspace, { ...u, groups });
-          if (!sameList(access.roles, u.roles) || !sameList(access.grants, u.grants)) {
-            accessItems.set(userId, UserRepo.accessUpdate(t, userId, access));
-            result.roleChanges.push({ userId, before: u.roles, after: access.roles, grants: access.grants });
-          }
+          const differs = !sameList(access.roles, u.roles) || !sameList(access.grants, u.grants);
+          if (differs || toAdd.includes(id) || toRemove.includes(id)) accessItems.set(id, UserRepo.accessUpdate(t, id, access, u.accessVersion));
+          if (differs) roleChanges.push({ userId: id, before: u.roles, after: access.roles, grants: access.grants });
+        }
+      }
+
+      const ops: { userId: string; item?: TransactItem; kind: 'add' | 'remove' | 'repair' }[] = [
+        ...toAdd.map((userId) => ({
+          userId,
+          kind: 'add' as const,
+          item: { Put: { Item: edgeItem(t, group.id, userId, group.displayName), ConditionExpression: 'attribute_not_exists(pk)' } },
+        })),
+        ...toRemove.map((userId) => ({
+          userId,
+          kind: 'remove' as const,
+          item: { Delete: { Key: GroupRepo.edgeKey(t, group.id, userId), ConditionExpression: 'attribute_exists(pk)' } },
+        })),
+        ...[...accessItems.keys()].filter((id) => !toAdd.includes(id) && !toRemove.includes(id)).map((userId) => ({ userId, kind: 'repair' as const })),
+      ];
+      if (ops.length === 0) return result;
+
+      const perTx = accessItems.size > 0 ? Math.floor(EDGES_PER_TX / 2) : EDGES_PER_TX;
+      const chunks = Math.ceil(ops.length / perTx);
+      // Even chunks: two half-full transactions finish sooner than a full one and a straggler.
+      const size = Math.ceil(ops.length / chunks);
+      const batches: (typeof ops)[] = [];
+      for (let i = 0; i < ops.length; i += size) batches.push(ops.slice(i, i + size));
+      const outcomes = await Promise.allSettled(
+        batches.map(async (batch) => {
+          const part: MembershipResult = {
+            added: batch.filter((o) => o.kind === 'add').map((o) => o.userId),
+            removed: batch.filter((o) => o.kind === 'remove').map((o) => o.userId),
+            roleChanges: roleChanges.filter((c) => batch.some((o) => o.userId === c.userId)),
+          };
+          await this.db.transact([
+            ...batch.flatMap((o) => (o.item ? [o.item] : [])),
+            ...batch.flatMap((o) => (accessItems.has(o.userId) ? [accessItems.get(o.userId)!] : [])),
+            auditPut(
+              ctx,
+              {
+                action: part.added.length + part.removed.length > 0 ? 'group.members_changed' : 'role.changed',
+                target: { type: 'group', id: group.id },
+                after: {
+                  displayName: group.displayName,
+                  added: part.added,
+                  removed: part.removed,
+                  ...(part.roleChanges.length > 0 ? { roleChanges: part.roleChanges } : {}),
+                },
+                events: events(part),
+              },
+              now,
+            ),
+          ]);
+          return part;
         }),
       );
+      const failed: (typeof ops)[] = [];
+      outcomes.forEach((o, i) => {
+        if (o.status === 'fulfilled') {
+          result.added.push(...o.value.added);
+          result.removed.push(...o.value.removed);
+          result.roleChanges.push(...o.value.roleChanges);
+        } else {
+          if (!(o.reason instanceof ConditionFailed)) throw o.reason;
+          failed.push(batches[i]!);
+        }
+      });
+      if (failed.length === 0) return result;
+      // A condition failed: another request changed one of these edges or users first. Re-read
+      // everything the failed batches named and re-plan them; the winners' work is not redone.
+      if (attempt >= MEMBER_WRITE_ATTEMPTS) throw new MembershipContended(group.id);
+      const retry = new Set(failed.flat().map((o) => o.userId));
+      pendingAdd = pendingAdd.filter((id) => retry.has(id));
+      pendingRemove = pendingRemove.filter((id) => retry.has(id));
+      seen = new Map();
+      await sleep(Math.random() * 20 * attempt);
     }
-
-    const ops: { userId: string; item: TransactItem; kind: 'add' | 'remove' }[] = [
-      ...toAdd.map((userId) => ({ userId, kind: 'add' as const, item: { Put: { Item: edgeItem(t, group.id, userId, group.displayName) } } })),
-      ...toRemove.map((userId) => ({ userId, kind: 'remove' as const, item: { Delete: { Key: GroupRepo.edgeKey(t, group.id, userId) } } })),
-    ];
-    const perTx = accessItems.size > 0 ? Math.floor(EDGES_PER_TX / 2) : EDGES_PER_TX;
-    const chunks = Math.ceil(ops.length / perTx);
-    // Even chunks: two half-full transactions finish sooner than a full one and a straggler.
-    const size = Math.ceil(ops.length / chunks);
-    const batches: (typeof ops)[] = [];
-    for (let i = 0; i < ops.length; i += size) batches.push(ops.slice(i, i + size));
-    await Promise.all(
-      batches.map((batch) => {
-        const added = batch.filter((o) => o.kind === 'add').map((o) => o.userId);
-        const removed = batch.filter((o) => o.kind === 'remove').map((o) => o.userId);
-        const roleChanges = result.roleChanges.filter((c) => batch.some((o) => o.userId === c.userId));
-        return this.db.transact([
-          ...batch.map((o) => o.item),
-          ...batch.flatMap((o) => (accessItems.has(o.userId) ? [accessItems.get(o.userId)!] : [])),
-          auditPut(
-            ctx,
-            {
-              action: 'group.members_changed',
-              target: { type: 'group', id: group.id },
-              after: { displayName: group.displayName, added, removed, ...(roleChanges.length > 0 ? { roleChanges } : {}) },
-            },
-            now,
-          ),
-        ]);
-      }),
-    );
-    return result;
   }
 
   /**
@@ -362,30 +495,58 @@ export class GroupRepo {
    * name with every membership update, and an unchanged name costs nothing), and recomputes the
    * members' roles when the old or the new name is role-mapped.
    */
-  async propagateRename(ctx: AuditContext, workspace: Workspace, before: Group, after: Group): Promise<MembershipResult['roleChanges']> {
+  async propagateRename(
+    ctx: AuditContext,
+    workspace: Workspace,
+    before: Group,
+    after: Group,
+    roleEvents: (c: MembershipResult['roleChanges'][number]) => LifecycleEvent[] = () => [],
+  ): Promise<MembershipResult['roleChanges']> {
     if (before.displayName === after.displayName) return [];
     const t = after.teamId;
     const members = await this.allMemberIds(t, after.id);
     await this.db.batchWrite(members.map((u) => ({ put: edgeItem(t, after.id, u, after.displayName) })));
     if (!isMappedGroup(workspace, before.displayName) && !isMappedGroup(workspace, after.displayName)) return [];
-    return this.recompute(ctx, workspace, members);
+    return this.recompute(ctx, workspace, members, roleEvents);
   }
 
-  /** Recomputes and writes the roles of some users (after a mapped group's rename or deletion). */
-  async recompute(ctx: AuditContext, workspace: Workspace, userIds: readonly string[]): Promise<MembershipResult['roleChanges']> {
+  /**
+   * Recomputes and writes the roles of some users (after a role-mapping change, or a mapped group's
+   * rename or deletion) from a consistent read of their mapped memberships, each under its
+   * `accessVersion`: a user whose access changed concurrently is re-read and recomputed. `events`
+   * builds each change's `role.changed` events (they leave with its audit record).
+   */
+  async recompute(
+    ctx: AuditContext,
+    workspace: Workspace,
+    userIds: readonly string[],
+    events: (c: MembershipResult['roleChanges'][number]) => LifecycleEvent[] = () => [],
+  ): Promise<MembershipResult['roleChanges']> {
     const repo = new UserRepo(this.db);
     const changes: MembershipResult['roleChanges'] = [];
     for (let i = 0; i < userIds.length; i += 100) {
-      const users = await repo.getMany(workspace.id, userIds.slice(i, i + 100));
-      await Promise.all(
-        [...users.values()].map(async (u) => {
-          const groups = await repo.groupsOf(workspace.id, u.id);
-          const access = effectiveAccess(workspace, { ...u, groups });
-          if (sameList(access.roles, u.roles) && sameList(access.grants, u.grants)) return;
-          await repo.setAccess(ctx, u, access);
-          changes.push({ userId: u.id, before: u.roles, after: access.roles, grants: access.grants });
-        }),
-      );
+      let pending = userIds.slice(i, i + 100);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const users = await repo.getMany(workspace.id, pending);
+        const memberships = await this.mappedMemberships(workspace, [...users.keys()]);
+        const lost: string[] = [];
+        await Promise.all(
+          [...users.values()].map(async (u) => {
+            const access = effectiveAccess(workspace, { ...u, groups: memberships.get(u.id) ?? [] });
+            if (sameList(access.roles, u.roles) && sameList(access.grants, u.grants)) return;
+            const change = { userId: u.id, before: u.roles, after: access.roles, grants: access.grants };
+            try {
+              await repo.setAccess(ctx, u, access, events(change));
+              changes.push(change);
+            } catch (err) {
+              if (!(err instanceof StaleUser)) throw err;
+              lost.push(u.id);
+            }
+          }),
+        );
+        if (lost.length > 0 && attempt >= MEMBER_WRITE_ATTEMPTS) throw new MembershipContended('(recompute)');
+        pending = lost;
+      }
     }
     return changes;
   }

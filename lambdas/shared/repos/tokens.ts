@@ -1,6 +1,7 @@
 import { keys, type Key } from '../db/keys.js';
 import type { Db, Item, TransactItem } from '../db/client.js';
 import { auditPut, type AuditContext } from '../audit.js';
+import type { LifecycleEvent } from '../events.js';
 import { parseToken, TOKEN_KINDS, type TokenHasher, type TokenKind } from '../crypto.js';
 import { AppError, NotFound } from '../errors.js';
 
@@ -203,7 +204,11 @@ export class TokenRepo {
   }
 
   /** Deletes a token by its presented secret (RFC 7009 style: unknown tokens are not an error). */
-  async revokePresented(ctx: (t: StoredToken) => AuditContext, token: string): Promise<StoredToken | undefined> {
+  async revokePresented(
+    ctx: (t: StoredToken) => AuditContext,
+    token: string,
+    events: (t: StoredToken) => LifecycleEvent[] = () => [],
+  ): Promise<StoredToken | undefined> {
     let key: Key;
     try {
       key = this.keyOf(token);
@@ -215,7 +220,7 @@ export class TokenRepo {
     const record = publicView(item);
     await this.db.transact([
       { Delete: { Key: key } },
-      auditPut(ctx(record), { action: `${record.kind}_token.revoked`, target: { type: `${record.kind}_token`, id: record.id }, before: record }),
+      auditPut(ctx(record), { action: `${record.kind}_token.revoked`, target: { type: `${record.kind}_token`, id: record.id }, before: record, events: events(record) }),
     ]);
     return record;
   }
@@ -251,7 +256,7 @@ export class TokenRepo {
    * The id and kind of each live token of a user: the listing revoke-all audits. It reads only the
    * attributes it needs, which keeps a logout of a user with hundreds of tokens cheap.
    */
-  private async liveForUser(teamId: string, userId: string): Promise<Pick<StoredToken, 'id' | 'kind'>[]> {
+  async liveForUser(teamId: string, userId: string): Promise<Pick<StoredToken, 'id' | 'kind'>[]> {
     const [items, marker] = await Promise.all([
       this.db.queryAll(
         {
@@ -282,20 +287,7 @@ export class TokenRepo {
    * kinds by default), so callers can revoke inside their own transaction (SCIM deactivation).
    */
   revocationItem(teamId: string, userId: string, at: Date, kinds: readonly TokenKind[] = TOKEN_KINDS): TransactItem {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':at': at.getTime() };
-    const sets = kinds.map((k, i) => {
-      names[`#k${i}`] = `rb_${k}`;
-      return `#k${i} = :at`;
-    });
-    return {
-      Update: {
-        Key: keys.userRevocation(teamId, userId),
-        UpdateExpression: `SET ${sets.join(', ')}, teamId = :t, userId = :u`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...values, ':t': teamId, ':u': userId },
-      },
-    };
+    return revocationItem(teamId, userId, at, kinds);
   }
 
   /**
@@ -310,7 +302,14 @@ export class TokenRepo {
     ctx: AuditContext,
     teamId: string,
     userId: string,
-    opts: { kinds?: readonly TokenKind[]; action?: string; reason?: string; extra?: TransactItem[] } = {},
+    opts: {
+      kinds?: readonly TokenKind[];
+      action?: string;
+      reason?: string;
+      extra?: TransactItem[];
+      /** Lifecycle events of the revocation, given the revoked tokens; they leave with its audit record. */
+      events?: (victims: Pick<StoredToken, 'id' | 'kind'>[]) => LifecycleEvent[];
+    } = {},
   ): Promise<Pick<StoredToken, 'id' | 'kind'>[]> {
     const at = this.now();
     const all = await this.liveForUser(teamId, userId);
@@ -318,15 +317,62 @@ export class TokenRepo {
     await this.db.transact([
       this.revocationItem(teamId, userId, at, opts.kinds),
       ...(opts.extra ?? []),
-      auditPut(ctx, {
-        action: opts.action ?? 'session.revoked',
-        target: { type: 'user', id: userId },
-        before: { tokens: victims.map((t) => ({ id: t.id, kind: t.kind })) },
-        after: { revoked: victims.length, kinds: opts.kinds ?? 'all', ...(opts.reason ? { reason: opts.reason } : {}) },
-      }, at),
+      revocationAudit(ctx, userId, victims, at, { ...(opts.kinds ? { kinds: opts.kinds } : {}), ...(opts.action ? { action: opts.action } : {}), ...(opts.reason ? { reason: opts.reason } : {}), events: opts.events?.(victims) ?? [] }),
     ]);
     return victims;
   }
+}
+
+/** The audit record (with its events) of revoking a user's tokens, for a caller's own transaction. */
+export function revocationAudit(
+  ctx: AuditContext,
+  userId: string,
+  victims: readonly Pick<StoredToken, 'id' | 'kind'>[],
+  at: Date,
+  opts: { kinds?: readonly TokenKind[]; action?: string; reason?: string; events?: LifecycleEvent[] } = {},
+): TransactItem {
+  return auditPut(
+    ctx,
+    {
+      action: opts.action ?? 'session.revoked',
+      target: { type: 'user', id: userId },
+      before: { tokens: victims.map((t) => ({ id: t.id, kind: t.kind })) },
+      after: { revoked: victims.length, kinds: opts.kinds ?? 'all', ...(opts.reason ? { reason: opts.reason } : {}) },
+      events: opts.events ?? [],
+    },
+    at,
+  );
+}
+
+/**
+ * The transaction item that revokes, at `at`, every token of a user of the given kinds: sets the
+ * per-kind "revoked before" times on the user's revocation marker. Needs no hasher, so any
+ * repository can put it into its own transaction (deactivation, deletion).
+ */
+export function revocationItem(teamId: string, userId: string, at: Date, kinds: readonly TokenKind[] = TOKEN_KINDS): TransactItem {
+  const names: Record<string, string> = {};
+  const sets = kinds.map((k, i) => {
+    names[`#k${i}`] = `rb_${k}`;
+    return `#k${i} = :at`;
+  });
+  return {
+    Update: {
+      Key: keys.userRevocation(teamId, userId),
+      UpdateExpression: `SET ${sets.join(', ')}, teamId = :t, userId = :u`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':at': at.getTime(), ':t': teamId, ':u': userId },
+    },
+  };
+}
+
+/**
+ * True when a user's revocation marker (as read) covers a deactivation or deletion at `at`: every
+ * kind was revoked at or after it. A re-sent `active:false` uses it to tell whether the
+ * revocation is still owed (data written before deactivation became one transaction).
+ */
+export function markerCovers(marker: Item | null | undefined, at: number): boolean {
+  if (!marker) return false;
+  return TOKEN_KINDS.every((k) => typeof marker[`rb_${k}`] === 'number' && (marker[`rb_${k}`] as number) >= at);
 }
 
 /** True when a user's revocation marker killed this token (minted at or before the marker's time). */

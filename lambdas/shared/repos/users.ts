@@ -1,6 +1,7 @@
 import { keys, COUNTER_SHARDS, LIST_SHARDS, shardOf, type Key } from '../db/keys.js';
 import { ConditionFailed, type Db, type Item, type TransactItem } from '../db/client.js';
 import { auditPut, type AuditContext } from '../audit.js';
+import type { LifecycleEvent } from '../events.js';
 import { sortableId } from '../crypto.js';
 import { AppError, Conflict } from '../errors.js';
 import { effectiveAccess } from '../roles.js';
@@ -84,6 +85,13 @@ export interface User {
   updatedAt: string;
   /** Incremented on every change of the IdP-written attributes; the SCIM ETag (RFC 7644 §3.14). */
   version: number;
+  /**
+   * Incremented by every write that changes what the stored `roles`/`grants` derive from (a
+   * membership of a role-mapped group, a recompute): writers of derived access condition on it, so
+   * concurrent membership changes of one user cannot overwrite each other's result (review #3).
+   * Absent on users no such write has touched (read as 0).
+   */
+  accessVersion?: number;
   source: 'scim' | 'jit';
 }
 
@@ -199,6 +207,24 @@ export class UserRepo {
   /** Key of a user, for callers that read it in a `batchGet` with other items (one round trip). */
   static key(teamId: string, id: string): Key {
     return keys.user(teamId, id);
+  }
+
+  /**
+   * A transaction item that holds only while the user exists and is active: writes that act for a
+   * user (a new session) carry it, so they cannot commit after the user's deactivation.
+   */
+  static activeCheck(teamId: string, id: string): TransactItem {
+    return { ConditionCheck: { Key: keys.user(teamId, id), ConditionExpression: 'attribute_exists(pk) AND active = :t', ExpressionAttributeValues: { ':t': true } } };
+  }
+
+  /** Key of the user's revocation marker, for `batchGet`s that read it with the user. */
+  static revocationKey(teamId: string, id: string): Key {
+    return keys.userRevocation(teamId, id);
+  }
+
+  /** The user's revocation marker (see `keys.userRevocation`), if any. */
+  async revocationMarker(teamId: string, id: string): Promise<Item | undefined> {
+    return this.db.get(keys.userRevocation(teamId, id));
   }
 
   /** Key of the userName uniqueness item (it holds `userId`), for `batchGet`s. */
@@ -394,11 +420,19 @@ export class UserRepo {
    * Creates a user in one transaction with its uniqueness items, e-mail index, counter shard and
    * audit record (`user.created`). Throws `DuplicateUser` naming the clashing attribute.
    */
-  async create(ctx: AuditContext, workspace: Workspace, draft: UserDraft, source: User['source'], now = new Date(), idpGroups?: string[]): Promise<User> {
+  async create(
+    ctx: AuditContext,
+    workspace: Workspace,
+    draft: UserDraft,
+    source: User['source'],
+    now = new Date(),
+    idpGroups?: string[],
+    events: (u: User) => LifecycleEvent[] = () => [],
+  ): Promise<User> {
     const u = this.build(workspace, draft, source, now, idpGroups);
     const items = UserRepo.createItems(u);
     try {
-      await this.db.transact([...items, auditPut(ctx, { action: 'user.created', target: { type: 'user', id: u.id }, after: u }, now)]);
+      await this.db.transact([...items, auditPut(ctx, { action: 'user.created', target: { type: 'user', id: u.id }, after: u, events: events(u) }, now)]);
     } catch (err) {
       throw mapGuardFailure(err, items, u);
     }
@@ -410,7 +444,7 @@ export class UserRepo {
    * role mappings give the assertion's groups; audited `user.created` with the caller's actor.
    * Safe under duplicates: when the userName exists already — a concurrent sign-in
    * or a SCIM push that won the race — the existing user is returned instead of a 409.
-   * Lifecycle events are the caller's to publish.
+   * Its `user.created` event leaves with the audit record (the outbox).
    */
   async createJit(ctx: AuditContext, workspace: Workspace, profile: JitProfile): Promise<User> {
     const name: UserName = {};
@@ -424,7 +458,9 @@ export class UserRepo {
       ...(profile.displayName ? { displayName: profile.displayName } : {}),
     };
     try {
-      return await this.create(ctx, workspace, draft, 'jit', new Date(), profile.groups);
+      return await this.create(ctx, workspace, draft, 'jit', new Date(), profile.groups, (u) => [
+        { type: 'user.created', teamId: workspace.id, detail: { userId: u.id, userName: u.userName, source: 'jit' } },
+      ]);
     } catch (err) {
       if (err instanceof DuplicateUser) {
         const existing = await this.findByUserName(workspace.id, profile.userName);
@@ -438,23 +474,47 @@ export class UserRepo {
    * Replaces a user's IdP-written attributes with `draft` if its version is still `before.version`
    * (optimistic concurrency), moving uniqueness and e-mail index items as needed and recomputing
    * roles, with the audit record in the same transaction. `action` names the change
-   * (`user.updated`, `user.deactivated`, `user.reactivated`). Throws `StaleUser` or `DuplicateUser`.
+   * (`user.updated`, `user.deactivated`, `user.reactivated`). `extra` items commit in the same
+   * transaction (a deactivation's revocation marker and its audit record), and the events built by
+   * `events` leave with the audit record. Throws `StaleUser` or `DuplicateUser`.
    */
-  async replace(ctx: AuditContext, workspace: Workspace, before: User, draft: UserDraft, action: string, now = new Date()): Promise<User> {
-    const next = this.applyDraft(workspace, before, draft, now);
+  async replace(
+    ctx: AuditContext,
+    workspace: Workspace,
+    before: User,
+    draft: UserDraft,
+    action: string,
+    now = new Date(),
+    opts: { extra?: TransactItem[]; events?: (next: User) => LifecycleEvent[]; groups?: UserGroup[] } = {},
+  ): Promise<User> {
+    const next = this.applyDraft(workspace, before, draft, now, opts.groups);
     const items = UserRepo.replaceItems(before, next);
+    if (items.length + (opts.extra?.length ?? 0) + 1 > MAX_TRANSACTION_ITEMS) {
+      throw new AppError(400, 'too_many_values', 'This change touches too many index items at once; send fewer e-mail addresses.');
+    }
     try {
-      await this.db.transact([...items, auditPut(ctx, { action, target: { type: 'user', id: next.id }, before, after: next }, now)]);
+      await this.db.transact([
+        ...items,
+        ...(opts.extra ?? []),
+        auditPut(ctx, { action, target: { type: 'user', id: next.id }, before, after: next, events: opts.events?.(next) ?? [] }, now),
+      ]);
     } catch (err) {
       throw mapGuardFailure(err, items, next);
     }
     return next;
   }
 
-  /** The next state of a user after a write of `draft` (pure). */
-  applyDraft(workspace: Workspace, before: User, draft: UserDraft, now: Date): User {
+  /**
+   * The next state of a user after a write of `draft` (pure). Roles are recomputed only when what
+   * they derive from changed (the SCIM `roles`), from `groups` when given (a consistent read of the
+   * role-mapped memberships); otherwise the stored ones are kept, and the write's condition on
+   * `accessVersion` keeps a concurrent membership change from being overwritten.
+   */
+  applyDraft(workspace: Workspace, before: User, draft: UserDraft, now: Date, groups?: UserGroup[]): User {
     const scimRoles = draft.scimRoles ?? [];
-    const access = effectiveAccess(workspace, { scimRoles, groups: before.groups, ...(before.idpGroups ? { idpGroups: before.idpGroups } : {}) });
+    const access = sameRoles(scimRoles, before.scimRoles) && groups === undefined
+      ? { roles: before.roles, grants: before.grants }
+      : effectiveAccess(workspace, { scimRoles, groups: groups ?? before.groups, ...(before.idpGroups ? { idpGroups: before.idpGroups } : {}) });
     const next: User = {
       id: before.id,
       teamId: before.teamId,
@@ -473,6 +533,7 @@ export class UserRepo {
       version: before.version + 1,
       source: before.source,
     };
+    if (before.accessVersion !== undefined) next.accessVersion = before.accessVersion;
     if (draft.externalId !== undefined) next.externalId = draft.externalId;
     if (draft.name !== undefined) next.name = draft.name;
     if (draft.displayName !== undefined) next.displayName = draft.displayName;
@@ -487,8 +548,7 @@ export class UserRepo {
       {
         Put: {
           Item: toItem(next),
-          ConditionExpression: 'attribute_exists(pk) AND version = :v',
-          ExpressionAttributeValues: { ':v': before.version },
+          ...accessCondition('attribute_exists(pk) AND version = :v', before.accessVersion, { ':v': before.version }),
         },
       },
     ];
@@ -507,46 +567,95 @@ export class UserRepo {
   }
 
   /**
-   * Deletes a user (Entra sends DELETE; Okta never does) with its uniqueness and index items and
-   * the audit record. Membership edges are the group repository's to remove (`GroupRepo.removeUserEverywhere`).
+   * Deletes a user (Entra sends DELETE; Okta never does). The first transaction makes the user
+   * unusable at once: the user, its uniqueness and index items, the counter, the revocation
+   * marker and the audit record (with its events) — plus as many of its membership edges as fit —
+   * and a tombstone while edges remain. `finishDelete` removes the rest; a retried DELETE calls it
+   * again, so a failure half-way converges (review #2).
    */
-  async delete(ctx: AuditContext, before: User, now = new Date()): Promise<void> {
+  async delete(
+    ctx: AuditContext,
+    before: User,
+    now = new Date(),
+    opts: { revocation: TransactItem; groupIds: readonly string[]; events?: LifecycleEvent[] },
+  ): Promise<void> {
     const t = before.teamId;
     const items: TransactItem[] = [
-      { Delete: { Key: keys.user(t, before.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } },
+      {
+        Delete: {
+          Key: keys.user(t, before.id),
+          ...accessCondition('version = :v', before.accessVersion, { ':v': before.version }),
+        },
+      },
       { Delete: { Key: keys.userName(t, before.userName) } },
       ...indexedEmails(before).map((e): TransactItem => ({ Delete: { Key: keys.userEmail(t, e, before.id) } })),
       counterAdd(t, USER_COUNTER, -1),
-      auditPut(ctx, { action: 'user.deleted', target: { type: 'user', id: before.id }, before }, now),
+      opts.revocation,
+      auditPut(ctx, { action: 'user.deleted', target: { type: 'user', id: before.id }, before, events: opts.events ?? [] }, now),
     ];
+    const room = MAX_TRANSACTION_ITEMS - items.length - 1;
+    const inline = opts.groupIds.slice(0, Math.max(0, room));
+    for (const g of inline) items.push({ Delete: { Key: edgeKey(t, g, before.id) } });
+    if (inline.length < opts.groupIds.length) {
+      items.push({ Put: { Item: { ...keys.userTombstone(t, before.id), type: 'userTombstone', teamId: t, userId: before.id, deletedAt: now.toISOString(), ttl: Math.floor(now.getTime() / 1000) + TOMBSTONE_TTL_SECONDS } } });
+    }
     try {
       await this.db.transact(items);
     } catch (err) {
       if (err instanceof ConditionFailed && err.failedIndexes.includes(0)) throw new StaleUser(before.id);
       throw err;
     }
+    if (inline.length < opts.groupIds.length) await this.finishDelete(t, before.id);
   }
 
-  /** A transaction item that writes recomputed roles and grants (no version bump: the IdP did not change the user). */
-  static accessUpdate(teamId: string, userId: string, access: { roles: string[]; grants: string[] }): TransactItem {
+  /** Key of a deleted user's tombstone (read with the user by a retried DELETE). */
+  static tombstoneKey(teamId: string, id: string): Key {
+    return keys.userTombstone(teamId, id);
+  }
+
+  /**
+   * Completes a deletion: removes the membership edges the deletion's transaction could not hold,
+   * then the tombstone. Idempotent; safe to repeat after any failure.
+   */
+  async finishDelete(teamId: string, userId: string): Promise<void> {
+    const groups = await this.groupsOf(teamId, userId);
+    await this.db.batchWrite(groups.map((g) => ({ delete: edgeKey(teamId, g.value, userId) })));
+    await this.db.delete(keys.userTombstone(teamId, userId));
+  }
+
+  /**
+   * A transaction item that writes recomputed roles and grants (no SCIM version bump: the IdP did
+   * not change the user) if nothing else changed the user's derived access since it was read at
+   * `accessVersion`, and bumps that version (review #3: a lost race retries, never overwrites).
+   */
+  static accessUpdate(teamId: string, userId: string, access: { roles: string[]; grants: string[] }, accessVersion: number | undefined): TransactItem {
+    const cond = accessCondition('attribute_exists(pk)', accessVersion, { ':r': access.roles, ':g': access.grants, ':next': (accessVersion ?? 0) + 1 });
     return {
       Update: {
         Key: keys.user(teamId, userId),
-        UpdateExpression: 'SET #r = :r, grants = :g',
-        ConditionExpression: 'attribute_exists(pk)',
+        UpdateExpression: 'SET #r = :r, grants = :g, accessVersion = :next',
         ExpressionAttributeNames: { '#r': 'roles' },
-        ExpressionAttributeValues: { ':r': access.roles, ':g': access.grants },
+        ...cond,
       },
     };
   }
 
-  /** Writes recomputed roles and grants (after a role-mapping change), audited `role.changed`. */
-  async setAccess(ctx: AuditContext, user: User, access: { roles: string[]; grants: string[] }): Promise<User> {
-    await this.db.transact([
-      UserRepo.accessUpdate(user.teamId, user.id, access),
-      auditPut(ctx, { action: 'role.changed', target: { type: 'user', id: user.id }, before: { roles: user.roles, grants: user.grants }, after: access }),
-    ]);
-    return { ...user, roles: access.roles, grants: access.grants };
+  /**
+   * Writes recomputed roles and grants (after a role-mapping change or a mapped group's rename or
+   * deletion), audited `role.changed` with its event. Throws `StaleUser` when the user's derived
+   * access changed since it was read: the caller re-reads and recomputes.
+   */
+  async setAccess(ctx: AuditContext, user: User, access: { roles: string[]; grants: string[] }, events: LifecycleEvent[] = []): Promise<User> {
+    try {
+      await this.db.transact([
+        UserRepo.accessUpdate(user.teamId, user.id, access, user.accessVersion),
+        auditPut(ctx, { action: 'role.changed', target: { type: 'user', id: user.id }, before: { roles: user.roles, grants: user.grants }, after: access, events }),
+      ]);
+    } catch (err) {
+      if (err instanceof ConditionFailed) throw new StaleUser(user.id);
+      throw err;
+    }
+    return { ...user, roles: access.roles, grants: access.grants, accessVersion: (user.accessVersion ?? 0) + 1 };
   }
 
   /** One page of a workspace's users in id (= creation) order, after the id `after`. */
@@ -564,6 +673,34 @@ export class UserRepo {
   async count(teamId: string): Promise<number> {
     return readCounter(this.db, teamId, USER_COUNTER);
   }
+}
+
+/** DynamoDB's limit on the items of one transaction. */
+export const MAX_TRANSACTION_ITEMS = 100;
+/** How long a deleted user's tombstone waits for a retry to finish the cleanup. */
+const TOMBSTONE_TTL_SECONDS = 30 * 86_400;
+
+function edgeKey(teamId: string, groupId: string, userId: string): Key {
+  const k = keys.membership(teamId, groupId, userId);
+  return { pk: k.pk, sk: k.sk };
+}
+
+function sameRoles(a: readonly MultiValue[], b: readonly MultiValue[]): boolean {
+  return JSON.stringify(a.map((r) => [r.value, r.primary === true])) === JSON.stringify(b.map((r) => [r.value, r.primary === true]));
+}
+
+/**
+ * A write condition that also requires the derived-access version to be the one the writer read
+ * (absent counts as 0), merged with the caller's condition and values.
+ */
+export function accessCondition(
+  base: string,
+  accessVersion: number | undefined,
+  values: Record<string, unknown>,
+): { ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> } {
+  const a = accessVersion ?? 0;
+  const cond = a === 0 ? 'attribute_not_exists(accessVersion) OR accessVersion = :av' : 'accessVersion = :av';
+  return { ConditionExpression: `${base} AND (${cond})`, ExpressionAttributeValues: { ...values, ':av': a } };
 }
 
 /** A transaction item adding `delta` to one random shard of a counter. */

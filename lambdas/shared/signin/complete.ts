@@ -1,5 +1,5 @@
 import { auditContextFrom, auditPut, type Actor, type AuditContext } from '../audit.js';
-import type { TransactItem } from '../db/client.js';
+import { ConditionFailed, type TransactItem } from '../db/client.js';
 import { keys } from '../db/keys.js';
 import type { Deps } from '../deps.js';
 import { redirect, type HttpRequest, type HttpResponse } from '../http.js';
@@ -112,8 +112,7 @@ async function provisionIfAllowed(deps: Deps, req: HttpRequest, users: UserRepo,
     ...(a.displayName ? { displayName: a.displayName } : {}),
     ...(a.groups && a.groups.length > 0 ? { groups: [...a.groups] } : {}),
   });
-  // createJit leaves lifecycle events to its caller; consumers of events are idempotent by user id.
-  await deps.events.publish([{ type: 'user.created', teamId: a.workspace.id, detail: { userId: user.id, userName: user.userName, source: 'jit' } }]);
+  // Its `user.created` event left with the audit record of the creation (the outbox).
   return user;
 }
 
@@ -201,7 +200,10 @@ async function startSession(
     meta: { ...meta },
   });
 
-  const items: TransactItem[] = [session.put];
+  // The user must still exist and be active when the session commits: a deactivation that
+  // commits between the read above and this write makes the sign-in fail instead of leaving a
+  // session minted after the revocation marker (review #2a).
+  const items: TransactItem[] = [session.put, UserRepo.activeCheck(teamId, user.id)];
   let code: string | undefined;
   if (audience === 'app') {
     const minted = hasher.code();
@@ -257,7 +259,14 @@ async function startSession(
       }),
     );
   }
-  await deps.db.transact(items);
+  try {
+    await deps.db.transact(items);
+  } catch (err) {
+    if (err instanceof ConditionFailed && err.failedIndexes.includes(1)) {
+      throw new SignInRefused('user_deactivated', `The account ${user.userName} in workspace "${a.workspace.name}" is deactivated.`, { userId: user.id });
+    }
+    throw err;
+  }
 
   if (destination !== undefined) return redirect(returnToUrl(deps.config, destination), [sessionCookie(deps.config, session.token, ttl)]);
   const next = a.appPath && /^\/(?![/\\])/.test(a.appPath) ? `&next=${encodeURIComponent(a.appPath)}` : '';
