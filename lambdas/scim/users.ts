@@ -53,6 +53,10 @@ function stable(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** `false` as Okta and Entra send it (`false`, `"False"`). */
+const isFalse = (v: unknown): boolean => v === false || (typeof v === 'string' && v.toLowerCase() === 'false');
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function userEndpoints(deps: Deps) {
   const users = new UserRepo(deps.db);
 
@@ -79,6 +83,9 @@ export function userEndpoints(deps: Deps) {
   }
 
   const tokenRepo = async () => new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+  type Victims = Awaited<ReturnType<TokenRepo['liveForUser']>>;
+  /** The user's live tokens (what a revocation's audit record lists). */
+  const listTokens = async (teamId: string, id: string): Promise<Victims> => (await tokenRepo()).liveForUser(teamId, id);
 
   /**
    * Writes a change and everything that follows from it in ONE transaction: the user, its audit
@@ -88,12 +95,12 @@ export function userEndpoints(deps: Deps) {
    * deactivated user with access). Three sequential round trips at most: the reads with
    * authentication, the listing of the tokens being revoked, the transaction.
    */
-  async function commit(req: HttpRequest, p: ScimPrincipal, before: User, draft: UserDraft): Promise<User> {
+  async function commit(req: HttpRequest, p: ScimPrincipal, before: User, draft: UserDraft, victims?: Promise<Victims>): Promise<User> {
     const action = before.active && !draft.active ? 'user.deactivated' : !before.active && draft.active ? 'user.reactivated' : 'user.updated';
     const ctx = auditCtx(deps, req, p);
     const now = deps.now();
     const extra: TransactItem[] = [];
-    if (action === 'user.deactivated') extra.push(...(await revocation(ctx, before, now, 'user deactivated by SCIM', 'user.deactivated')));
+    if (action === 'user.deactivated') extra.push(...(await revocation(ctx, before, now, 'user deactivated by SCIM', 'user.deactivated', victims)));
     try {
       return await users.replace(ctx, p.workspace, before, draft, action, now, {
         extra,
@@ -114,8 +121,8 @@ export function userEndpoints(deps: Deps) {
   }
 
   /** The revocation marker of a user and its audit record (with the `session.revoked` event), for the caller's transaction. */
-  async function revocation(ctx: AuditContext, user: User, at: Date, reason: string, cause: string): Promise<TransactItem[]> {
-    const victims = await (await tokenRepo()).liveForUser(user.teamId, user.id);
+  async function revocation(ctx: AuditContext, user: User, at: Date, reason: string, cause: string, listed?: Promise<Victims>): Promise<TransactItem[]> {
+    const victims = await (listed ?? listTokens(user.teamId, user.id));
     return [
       revocationItem(user.teamId, user.id, at),
       revocationAudit(ctx, user.id, victims, at, {
@@ -141,7 +148,13 @@ export function userEndpoints(deps: Deps) {
    * Read-modify-write with optimistic concurrency: a lost race re-reads and re-applies, unless the
    * client pinned a version with If-Match (then it gets the 412 it asked for).
    */
-  async function update(req: HttpRequest, teamId: string, id: string, change: (u: User) => UserDraft | undefined): Promise<HttpResponse> {
+  async function update(req: HttpRequest, teamId: string, id: string, change: (u: User) => UserDraft | undefined, deactivating = false): Promise<HttpResponse> {
+    // A request that asks for `active: false` lists the user's tokens (for the revocation's audit
+    // record) in parallel with authentication and the user read: a deactivation then costs two
+    // sequential round trips, the reads and one transaction. If the user turns out to be inactive
+    // already, or the request fails authentication, the listing is simply unused.
+    const victims = deactivating && id.length <= MAX_ID_LENGTH ? listTokens(teamId, id) : undefined;
+    victims?.catch(() => undefined);
     const loaded = await load(req, teamId, id, 'scim.write');
     const { p } = loaded;
     let { user, marker } = loaded;
@@ -153,7 +166,7 @@ export function userEndpoints(deps: Deps) {
         return single(req, user);
       }
       try {
-        return single(req, await commit(req, p, user, draft));
+        return single(req, await commit(req, p, user, draft, attempt === 1 ? victims : undefined));
       } catch (err) {
         if (!(err instanceof StaleUser)) throw err;
         if (req.headers['if-match'] !== undefined) checkIfMatch(req, -1);
@@ -249,11 +262,14 @@ export function userEndpoints(deps: Deps) {
 
     async replace(req: HttpRequest, teamId: string, id: string): Promise<HttpResponse> {
       const body = jsonBody(req);
-      return update(req, teamId, id, (u) => userDraftFrom(body, u));
+      return update(req, teamId, id, (u) => userDraftFrom(body, u), isFalse(body.active));
     },
 
     async patch(req: HttpRequest, teamId: string, id: string): Promise<HttpResponse> {
       const ops = parsePatchBody(jsonBody(req));
+      const deactivating = ops.some(
+        (o) => /^(add|replace)$/i.test(o.op) && ((o.path ?? '').toLowerCase() === 'active' ? isFalse(o.value) : o.path === undefined && isObj(o.value) && Object.entries(o.value).some(([k, v]) => k.toLowerCase() === 'active' && isFalse(v))),
+      );
       return update(req, teamId, id, (u) => {
         const current = patchable(u);
         const patched = applyPatch(current, ops, USER_SCHEMA);

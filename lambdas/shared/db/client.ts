@@ -69,6 +69,8 @@ export class Db {
   readonly doc: DynamoDBDocumentClient;
   /** Storage round trips made by this instance (each SDK call counts one). */
   roundTrips = 0;
+  /** TransactWriteItems calls made by this instance (tests assert "one change, one transaction"). */
+  transactions = 0;
   /** Best-effort writes started off the critical path; `settle()` awaits them before the response. */
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -241,6 +243,7 @@ export class Db {
    */
   async transact(items: TransactItem[]): Promise<void> {
     const withTable = items.map((it) => addTable(it, this.tableName));
+    this.transactions += 1;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.send(() => this.doc.send(new TransactWriteCommand({ TransactItems: withTable })));
