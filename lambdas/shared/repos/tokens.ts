@@ -1,9 +1,16 @@
 import { keys, type Key } from '../db/keys.js';
-import type { Db, Item, TransactItem } from '../db/client.js';
+import { ConditionFailed, type Db, type Item, type TransactItem } from '../db/client.js';
 import { auditPut, type AuditContext } from '../audit.js';
 import type { LifecycleEvent } from '../events.js';
 import { parseToken, TOKEN_KINDS, type TokenHasher, type TokenKind } from '../crypto.js';
 import { AppError, NotFound } from '../errors.js';
+
+/** The user a token would act for is deleted or deactivated (a mint lost a race with the deactivation). */
+export class UserNotActive extends AppError {
+  constructor(userId: string) {
+    super(409, 'user_inactive', `User ${userId} is deactivated or deleted; tokens cannot be minted for them.`);
+  }
+}
 
 /** A stored bearer secret of any kind; the token itself is never stored, only its keyed hash. */
 export interface StoredToken {
@@ -103,10 +110,23 @@ export class TokenRepo {
     return { token: minted.token, record, put: { Put: { Item: item, ConditionExpression: 'attribute_not_exists(pk)' } } };
   }
 
-  /** Mints a token and writes it with its audit record in one transaction. */
+  /**
+   * Mints a token and writes it with its audit record in one transaction. A token that acts for a
+   * user commits only while that user exists and is active, so a deactivation racing the mint
+   * cannot leave a token created after the revocation (review #2).
+   */
   async mint(ctx: AuditContext, input: MintInput, action = `${input.kind}_token.created`): Promise<{ token: string; record: StoredToken }> {
     const { token, record, put } = this.prepare(input);
-    await this.db.transact([put, auditPut(ctx, { action, target: { type: `${input.kind}_token`, id: record.id }, after: record })]);
+    const items: TransactItem[] = [put, auditPut(ctx, { action, target: { type: `${input.kind}_token`, id: record.id }, after: record })];
+    if (input.userId !== undefined) {
+      items.push({ ConditionCheck: { Key: keys.user(input.teamId, input.userId), ConditionExpression: 'attribute_exists(pk) AND active = :t', ExpressionAttributeValues: { ':t': true } } });
+    }
+    try {
+      await this.db.transact(items);
+    } catch (err) {
+      if (err instanceof ConditionFailed && err.failedIndexes.includes(2)) throw new UserNotActive(input.userId ?? '');
+      throw err;
+    }
     return { token, record };
   }
 

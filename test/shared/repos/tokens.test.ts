@@ -30,9 +30,28 @@ afterAll(async () => {
   await stack?.close();
 });
 
+const existing = new Set<string>();
+
+/** A user-bound token commits only for an existing, active user: the fixture writes a minimal one first. */
 async function mint(teamId: string, userId: string, kind: 'session' | 'api' | 'mcp' | 'oauth-refresh') {
+  if (!existing.has(`${teamId}/${userId}`)) {
+    const { keys } = await import('../../../lambdas/shared/db/keys.js');
+    await deps.db.put({ ...keys.user(teamId, userId), type: 'user', id: userId, teamId, userName: `${userId}@example.com`, active: true, version: 1 });
+    existing.add(`${teamId}/${userId}`);
+  }
   return (await tokens.mint(ctx(teamId), { kind, teamId, userId })).token;
 }
+
+describe('TokenRepo.mint', () => {
+  it('commits a user-bound token only while the user exists and is active (review #2)', async () => {
+    const { UserNotActive } = await import('../../../lambdas/shared/repos/tokens.js');
+    await expect(tokens.mint(ctx('t6'), { kind: 'api', teamId: 't6', userId: 'nobody' })).rejects.toBeInstanceOf(UserNotActive);
+    await mint('t6', 'leaver', 'api');
+    const { keys } = await import('../../../lambdas/shared/db/keys.js');
+    await deps.db.update(keys.user('t6', 'leaver'), { UpdateExpression: 'SET active = :f', ExpressionAttributeValues: { ':f': false } });
+    await expect(tokens.mint(ctx('t6'), { kind: 'session', teamId: 't6', userId: 'leaver' })).rejects.toBeInstanceOf(UserNotActive);
+  });
+});
 
 describe('TokenRepo.revokeAllForUser', () => {
   it('kills every token minted before it, costs the same for 1 or 60 tokens, and spares later tokens', async () => {
