@@ -431,6 +431,9 @@ export class UserRepo {
   ): Promise<User> {
     const u = this.build(workspace, draft, source, now, idpGroups);
     const items = UserRepo.createItems(u);
+    if (items.length + 1 > MAX_TRANSACTION_ITEMS) {
+      throw new AppError(400, 'too_many_values', 'This user has too many e-mail addresses to index at once; send fewer.');
+    }
     try {
       await this.db.transact([...items, auditPut(ctx, { action: 'user.created', target: { type: 'user', id: u.id }, after: u, events: events(u) }, now)]);
     } catch (err) {
