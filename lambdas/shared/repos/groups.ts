@@ -551,12 +551,7 @@ export class GroupRepo {
     return changes;
   }
 
-  /** Removes a deleted user from every group (edges only; the user's deletion is the audited change). */
-  async removeUserEverywhere(teamId: string, userId: string): Promise<string[]> {
-    const groups = await this.groupsOf(teamId, userId);
-    await this.db.batchWrite(groups.map((g) => ({ delete: GroupRepo.edgeKey(teamId, g.value, userId) })));
-    return groups.map((g) => g.value);
-  }
+
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
