@@ -14,6 +14,7 @@ import { router } from '../shared/router.js';
 import { setupUrls } from '../shared/setup-urls.js';
 import { parseJsonBody } from '../shared/validate.js';
 import { listGroups, listUsers } from './directory.js';
+import { domainRoutes, planOktaDomains } from './domains.js';
 import { adminPage } from './page.js';
 import { CreateWorkspaceBody, OktaBody, RoleMappingsBody, RolesBody, SamlBody, ScimTokenBody } from './schemas.js';
 
@@ -114,7 +115,7 @@ export function createAdminApp(deps: Deps): App {
     } catch (err) {
       if (err instanceof ConditionFailed) {
         if (err.failedIndexes.includes(0)) throw new Conflict('The workspace changed concurrently; reload and retry.');
-        throw new Conflict('An email domain is already claimed by another workspace.');
+        throw new Conflict('A domain claim or issuer link changed concurrently; reload and retry.');
       }
       throw err;
     }
@@ -198,7 +199,11 @@ export function createAdminApp(deps: Deps): App {
         // The secret goes to the secret store first: a workspace never points at a secret that is not there.
         if (body.clientSecret) await deps.secrets.put(secretName, body.clientSecret);
         const now = deps.now().toISOString();
-        const emailDomains = body.emailDomains ?? w.emailDomains;
+        // `emailDomains` only makes PENDING claims now (review #4); they route once verified.
+        const domains = body.emailDomains
+          ? await planOktaDomains(deps, auditContextFrom(req, w.id, deps.config.REGION_ID, p.actor), w, body.emailDomains)
+          : { emailDomains: w.emailDomains, items: [] };
+        const emailDomains = domains.emailDomains;
         const next: Workspace = {
           ...w,
           updatedAt: now,
@@ -217,7 +222,7 @@ export function createAdminApp(deps: Deps): App {
         };
         await saveWorkspace(req, p, w, next, 'workspace.okta_configured', [
           ...WorkspaceRepo.issuerLinkItems(w, next),
-          ...WorkspaceRepo.domainClaimItems(w.id, w.emailDomains, emailDomains),
+          ...domains.items,
         ]);
         return json(200, workspaceView(deps, next));
       },
@@ -330,6 +335,7 @@ export function createAdminApp(deps: Deps): App {
         return { status: 204, headers: {}, body: '' };
       },
     ],
+    ...domainRoutes(deps, scoped),
     [
       'GET',
       '/api/admin/workspaces/:teamId/users',

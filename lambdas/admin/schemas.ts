@@ -15,10 +15,11 @@ export const OktaBody = z
     jitEnabled: z.boolean().default(false),
     partialLogout: z.boolean().default(false),
     sharedSignalsEnabled: z.boolean().default(false),
-    emailDomains: z
-      .array(z.string().trim().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z]{2,63}$/, 'must be a domain like example.com'))
-      .max(50)
-      .optional(),
+    /**
+     * Kept for compatibility: each new name becomes a PENDING claim (verify it with
+     * `POST …/domains/{domain}/verify`); names are normalised and checked by the domain routes.
+     */
+    emailDomains: z.array(z.string().max(1024)).max(50).optional(),
   })
   .strict();
 
@@ -43,6 +44,9 @@ export const SamlBody = z
     message: 'idpCertificate (or idpCertificates) is required',
     path: ['idpCertificate'],
   });
+
+/** `POST …/domains`: a domain to claim (IDNA names welcome; normalised by the handler). */
+export const ClaimDomainBody = z.object({ domain: z.string().trim().min(1).max(1024) }).strict();
 
 export const ScimTokenBody = z
   .object({

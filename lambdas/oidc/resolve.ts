@@ -1,3 +1,5 @@
+import { emailDomainOf } from '../shared/domains/normalize.js';
+import { isPublicMailDomain } from '../shared/domains/public-mail.js';
 import type { OktaConfig, Workspace, WorkspaceRepo } from '../shared/repos/workspaces.js';
 import { SignInRefused } from '../shared/signin/index.js';
 import type { LoginQuery } from './schemas.js';
@@ -50,11 +52,16 @@ async function byIssuer(repo: WorkspaceRepo, iss: string): Promise<Workspace> {
   return candidates[0]!;
 }
 
+/**
+ * Only a verified claim routes (review #4): a pending claim, a public mail domain or a name that is
+ * not a domain routes nothing. The domain is normalised as claims are (IDNA, case, trailing dot),
+ * so `Alex@Demo.Example.` finds the owner of `demo.example`.
+ */
 async function byEmailDomain(repo: WorkspaceRepo, email: string): Promise<Workspace> {
-  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-  const teamId = domain ? await repo.findByEmailDomain(domain) : undefined;
+  const domain = emailDomainOf(email);
+  const teamId = domain && !isPublicMailDomain(domain) ? await repo.findByEmailDomain(domain) : undefined;
   const w = teamId ? await repo.get(teamId) : undefined;
-  if (!w) throw new SignInRefused('unknown_email_domain', `No workspace in this region signs in users of ${domain || 'this domain'}.`);
+  if (!w) throw new SignInRefused('unknown_email_domain', `No workspace in this region signs in users of ${domain ?? 'this domain'}.`);
   return w;
 }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import * as z from 'zod';
 
 const urlNoSlash = z
@@ -46,6 +47,26 @@ const ConfigSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * DNS servers that e-mail-domain verification asks for the TXT challenge (a comma-separated list of
+   * `ip` or `ip:port`, IPv6 as `[::1]:53`), e.g. `127.0.0.1:5353`. Empty: the system resolver.
+   */
+  DNS_SERVERS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const servers = s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      for (const server of servers) {
+        if (!isDnsServer(server)) {
+          ctx.addIssue({ code: 'custom', message: `not an IP address with an optional port: ${server}` });
+          return z.NEVER;
+        }
+      }
+      return servers;
+    }),
   /** Local mode allows plain-HTTP loopback issuers and uses local stand-ins for AWS services. */
   LOCAL_MODE: boolish,
   DYNAMODB_ENDPOINT: z.string().url().optional(),
@@ -53,6 +74,14 @@ const ConfigSchema = z.object({
   SECRETS_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
+
+/** `ip`, `ip:port` or `[ipv6]:port`: the forms `dns.Resolver#setServers` accepts. */
+function isDnsServer(s: string): boolean {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(s);
+  if (!m) return isIP(s) === 6;
+  const port = m[2] === undefined ? 53 : Number(m[2]);
+  return isIP(m[1]!) !== 0 && port >= 1 && port <= 65_535;
+}
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -29,6 +29,12 @@ export const ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/admin', group: 'admin' },
   { method: 'GET', path: '/admin/{proxy+}', group: 'admin' },
   { method: 'ANY', path: '/api/admin/{proxy+}', group: 'admin' },
+  // E-mail domain claims (review #4): named here so the contract lists them; the admin group serves them.
+  { method: 'GET', path: '/api/admin/workspaces/{team_id}/domains', group: 'admin' },
+  { method: 'POST', path: '/api/admin/workspaces/{team_id}/domains', group: 'admin' },
+  { method: 'POST', path: '/api/admin/workspaces/{team_id}/domains/{domain}/verify', group: 'admin' },
+  { method: 'POST', path: '/api/admin/workspaces/{team_id}/domains/{domain}/approve', group: 'admin' },
+  { method: 'DELETE', path: '/api/admin/workspaces/{team_id}/domains/{domain}', group: 'admin' },
   { method: 'GET', path: '/api/admin/workspaces/{team_id}/audit-export', group: 'audit' },
 
   { method: 'GET', path: '/api/okta/oidc/login', group: 'oidc' },

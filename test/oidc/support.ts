@@ -153,6 +153,9 @@ export async function connectWorkspace(stack: TestStack, standin: OktaStandin, o
     ...(opts.emailDomains ? { emailDomains: opts.emailDomains } : {}),
   });
   expect(okta.status).toBe(200);
+  // `emailDomains` only makes pending claims (review #4); the platform key approves them so that
+  // they route sign-ins as these tests expect (test/oidc/domain-routing.test.ts covers DNS proof).
+  for (const d of opts.emailDomains ?? []) expect((await admin.post(`/api/admin/workspaces/${id}/domains/${d}/approve`)).status).toBe(200);
   return { teamId: id, client, setup };
 }
 

@@ -2,6 +2,7 @@ import { keys } from '../db/keys.js';
 import type { Db, Item, TransactItem } from '../db/client.js';
 import { auditPut, type AuditContext } from '../audit.js';
 import { NotFound } from '../errors.js';
+import { DomainRepo } from './domains.js';
 
 export interface Role {
   id: string;
@@ -73,7 +74,11 @@ export interface Workspace {
   roles: Role[];
   defaultRole: string;
   roleMappings: { groups: GroupRoleMapping[]; roleValues: RoleValueMapping[] };
-  /** Email domains claimed by this workspace for SP-initiated login by work email. */
+  /**
+   * Names of the e-mail domains this workspace has claimed, pending or verified (the claims
+   * themselves, with their status and challenge, are `DomainRepo` items); only verified ones route
+   * sign-ins by work e-mail.
+   */
   emailDomains: string[];
 }
 
@@ -152,10 +157,12 @@ export class WorkspaceRepo {
     return (out.Items ?? []).map((it) => String(it.teamId));
   }
 
-  /** Workspace that claimed an email domain, if any. */
+  /**
+   * The workspace whose claim of an e-mail domain is verified (DNS TXT or platform approval), if
+   * any: pending claims route nothing (review #4). `domain` must be normalised (`normalizeDomain`).
+   */
   async findByEmailDomain(domain: string): Promise<string | undefined> {
-    const item = await this.db.get(keys.emailDomain(domain));
-    return item ? String(item.teamId) : undefined;
+    return new DomainRepo(this.db).verifiedOwner(domain);
   }
 
   /** Every issuer a workspace trusts: its Okta org, its SAML IdP entity id, its SAML app's org URL. */
@@ -173,22 +180,6 @@ export class WorkspaceRepo {
         .filter((i) => !was.includes(i))
         .map((i): TransactItem => ({ Put: { Item: { ...keys.issuer(i, after.id), type: 'issuer', issuer: i, teamId: after.id } } })),
     ];
-  }
-
-  /** Transaction items that move email-domain claims; a domain claimed by another workspace fails the condition. */
-  static domainClaimItems(teamId: string, oldDomains: string[], newDomains: string[]): TransactItem[] {
-    const items: TransactItem[] = [];
-    for (const d of oldDomains) if (!newDomains.includes(d)) items.push({ Delete: { Key: keys.emailDomain(d) } });
-    for (const d of newDomains)
-      if (!oldDomains.includes(d))
-        items.push({
-          Put: {
-            Item: { ...keys.emailDomain(d), type: 'domain', domain: d.toLowerCase(), teamId },
-            ConditionExpression: 'attribute_not_exists(pk) OR teamId = :t',
-            ExpressionAttributeValues: { ':t': teamId },
-          },
-        });
-    return items;
   }
 
   /** Lists workspaces, newest last (bounded page). */
