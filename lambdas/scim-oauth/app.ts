@@ -8,6 +8,7 @@ import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnsupportedGran
 import { formOrJson, redirect, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import type { App } from '../shared/lambda.js';
 import { AuditRepo } from '../shared/repos/audit.js';
+import { respondRefused, withRefusal } from '../shared/refusals.js';
 import { TokenRejected, TokenRepo } from '../shared/repos/tokens.js';
 import { WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
 import { router } from '../shared/router.js';
@@ -147,21 +148,31 @@ export function createScimOAuthApp(deps: Deps, opts: ScimOAuthOptions = {}): App
     if (form.admin_key !== undefined) {
       const key = await deps.adminKey();
       if (!safeEqual(form.admin_key, key)) {
+        // Recorded (by the Lambda wrapper) in the workspace the form names, when it exists.
         const w = ar.teamId ? await workspaces.get(ar.teamId) : undefined;
-        if (w) await audit.record(ctx(req, w.id, { type: 'anonymous', id: req.sourceIp }), { action: 'scim_oauth.refused', target: { type: 'workspace', id: w.id }, after: { error: 'access_denied', reason: 'wrong platform admin key' } });
-        return errorPage(401, 'Not approved', 'The platform admin key is not correct.');
+        return respondRefused(errorPage(401, 'Not approved', 'The platform admin key is not correct.'), {
+          ...(w ? { teamId: w.id } : {}),
+          cause: 'scim_oauth.admin_key_wrong',
+          detail: { error: 'access_denied', reason: 'wrong platform admin key' },
+        });
       }
       const w = ar.teamId ? await workspaces.get(ar.teamId) : undefined;
       if (!w) return errorPage(400, 'Unknown workspace', 'Enter the ID of a workspace of this region.');
       return { w, actor: { type: 'admin', id: `key:${keyFingerprint(key)}`, label: 'platform admin key' } };
     }
     const session = await sessionFromCookie(deps, req);
-    if (!session) return errorPage(401, 'Not signed in', 'Your session has expired. Start the authorization again from Okta.');
+    if (!session) return respondRefused(errorPage(401, 'Not signed in', 'Your session has expired. Start the authorization again from Okta.'), { cause: 'scim_oauth.session_missing' });
     const { hasher } = await repos();
+    const approverActor = { type: 'admin', id: `user:${session.userId}`, label: session.username };
     if (!ar.teamId || !verifyConsentToken(hasher, form.csrf, session.token.id, ar, Math.floor(deps.now().getTime() / 1000))) {
-      return errorPage(403, 'Not approved', 'This approval form has expired or was not issued to you. Start the authorization again from Okta.');
+      return respondRefused(errorPage(403, 'Not approved', 'This approval form has expired or was not issued to you. Start the authorization again from Okta.'), {
+        cause: 'scim_oauth.consent_token_invalid',
+        actor: approverActor,
+      });
     }
-    if (!isWorkspaceAdmin(session) || ar.teamId !== session.teamId) return errorPage(403, 'Not approved', 'Only an admin of this workspace can approve.');
+    if (!isWorkspaceAdmin(session) || ar.teamId !== session.teamId) {
+      return respondRefused(errorPage(403, 'Not approved', 'Only an admin of this workspace can approve.'), { cause: 'scim_oauth.not_workspace_admin', actor: approverActor });
+    }
     const w = await workspaces.get(session.teamId);
     if (!w) return errorPage(400, 'Unknown workspace', 'Your workspace no longer exists in this region.');
     return { w, actor: { type: 'admin', id: `user:${session.userId}`, label: session.username } };
@@ -171,7 +182,9 @@ export function createScimOAuthApp(deps: Deps, opts: ScimOAuthOptions = {}): App
   async function authorizePost(req: HttpRequest): Promise<HttpResponse> {
     // Same-origin forms only (defence in depth on top of the CSRF token and SameSite cookies).
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== apiOrigin) return errorPage(403, 'Not approved', 'The approval must come from this site’s own page.');
+    if (origin !== undefined && origin !== apiOrigin) {
+      return respondRefused(errorPage(403, 'Not approved', 'The approval must come from this site’s own page.'), { cause: 'scim_oauth.cross_origin', detail: { origin } });
+    }
     const form = formOrJson(req);
     let ar: AuthorizationRequest;
     try {
@@ -196,41 +209,42 @@ export function createScimOAuthApp(deps: Deps, opts: ScimOAuthOptions = {}): App
     return redirect(redirectWith(ar.redirectUri, { code, state: ar.state }));
   }
 
-  /** Audits a refused token request in the workspace it concerns, then throws the refusal. */
-  async function refuse(req: HttpRequest, where: { teamId: string; grantId: string } | undefined, clientId: string, grantType: string, err: OAuthError): Promise<never> {
-    if (where) {
-      await audit.record(ctx(req, where.teamId, clientActor(clientId)), {
-        action: 'scim_oauth.refused',
-        target: { type: 'oauth_grant', id: where.grantId },
-        after: { grantType, error: err.code, description: err.message },
-      });
-    } else {
-      deps.logger.warn('SCIM OAuth token request refused', { grantType, error: err.code, description: err.message });
-    }
-    throw err;
+  /**
+   * Throws a refused token request with its facts: the Lambda wrapper logs it, counts it and records
+   * `scim_oauth.refused` in the workspace of the code or grant when that is known (review #6),
+   * aggregated per source, so nothing here writes the record itself (and nothing is recorded twice).
+   */
+  function refuse(where: { teamId: string; grantId: string } | undefined, clientId: string, grantType: string, cause: string, err: OAuthError): never {
+    throw withRefusal(err, {
+      ...(where ? { teamId: where.teamId } : {}),
+      cause: `scim_oauth.${cause}`,
+      detail: { grantType, error: err.code, ...(where ? { grantId: where.grantId } : {}) },
+      // The client id is the caller's claim until authenticated: bounded like any client value.
+      actor: clientActor(clientId.slice(0, 128)),
+    });
   }
 
   async function authorizationCodeGrant(req: HttpRequest, form: Record<string, string>, clientId: string): Promise<HttpResponse> {
     if (!form.code) throw new InvalidRequest('code is required.');
     const { store } = await repos();
     const outcome = await store.consumeCode(form.code);
-    if (outcome.status === 'unknown') return refuse(req, undefined, clientId, 'authorization_code', new InvalidGrant('The authorization code is invalid or has expired.'));
+    if (outcome.status === 'unknown') return refuse(undefined, clientId, 'authorization_code', 'code_unknown', new InvalidGrant('The authorization code is invalid or has expired.'));
     const code = outcome.code;
     const where = { teamId: code.teamId, grantId: code.grantId };
     const actor = clientActor(clientId);
     if (outcome.status === 'reused') {
       // RFC 6749 §4.1.2: a code used twice SHOULD revoke every token issued from it.
       await store.revokeGrant(ctx(req, code.teamId, actor), code.teamId, code.grantId, 'authorization code reused', outcome.issuedTokenIds);
-      return refuse(req, where, clientId, 'authorization_code', new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.'));
+      return refuse(where, clientId, 'authorization_code', 'code_reused', new InvalidGrant('The authorization code was already used; the tokens issued from it are revoked.'));
     }
-    if (code.clientId !== clientId) return refuse(req, where, clientId, 'authorization_code', new InvalidGrant('The authorization code was issued to another client.'));
+    if (code.clientId !== clientId) return refuse(where, clientId, 'authorization_code', 'code_other_client', new InvalidGrant('The authorization code was issued to another client.'));
     // RFC 6749 §4.1.3: redirect_uri is required when the authorization request had one, and must be identical.
-    if (form.redirect_uri !== code.redirectUri) return refuse(req, where, clientId, 'authorization_code', new InvalidGrant('redirect_uri does not match the authorization request.'));
+    if (form.redirect_uri !== code.redirectUri) return refuse(where, clientId, 'authorization_code', 'redirect_uri_mismatch', new InvalidGrant('redirect_uri does not match the authorization request.'));
     if (code.codeChallenge !== undefined) {
-      if (!form.code_verifier || !verifyS256(form.code_verifier, code.codeChallenge)) return refuse(req, where, clientId, 'authorization_code', new InvalidGrant('PKCE verification failed (code_verifier).'));
+      if (!form.code_verifier || !verifyS256(form.code_verifier, code.codeChallenge)) return refuse(where, clientId, 'authorization_code', 'pkce_failed', new InvalidGrant('PKCE verification failed (code_verifier).'));
     } else if (form.code_verifier !== undefined) {
       // A verifier without a challenge is a PKCE downgrade attempt (RFC 9700 §4.8.2).
-      return refuse(req, where, clientId, 'authorization_code', new InvalidGrant('code_verifier sent but the authorization request had no code_challenge.'));
+      return refuse(where, clientId, 'authorization_code', 'pkce_downgrade', new InvalidGrant('code_verifier sent but the authorization request had no code_challenge.'));
     }
     const grant: Grant = { grantId: code.grantId, teamId: code.teamId, clientId, scopes: code.scopes, approvedBy: code.approvedBy };
     const issued = await store.issue(ctx(req, code.teamId, actor), form.code, grant, {
@@ -249,34 +263,34 @@ export function createScimOAuthApp(deps: Deps, opts: ScimOAuthOptions = {}): App
     try {
       found = await store.lookupRefresh(form.refresh_token);
     } catch (err) {
-      if (err instanceof TokenRejected) return refuse(req, undefined, clientId, 'refresh_token', new InvalidGrant('The refresh token is invalid.'));
+      if (err instanceof TokenRejected) return refuse(undefined, clientId, 'refresh_token', 'refresh_malformed', new InvalidGrant('The refresh token is invalid.'));
       throw err;
     }
-    if (found.status === 'unknown') return refuse(req, undefined, clientId, 'refresh_token', new InvalidGrant('The refresh token is invalid, expired or revoked.'));
+    if (found.status === 'unknown') return refuse(undefined, clientId, 'refresh_token', 'refresh_unknown', new InvalidGrant('The refresh token is invalid, expired or revoked.'));
     if (found.status === 'rotated') {
       // A rotated refresh token came back: it leaked, or the client lost the new one. Either way the
       // grant is no longer trustworthy (RFC 9700 §4.14.2, OAuth 2.1 §4.3.1).
       await store.revokeGrant(ctx(req, found.teamId, actor), found.teamId, found.grantId, 'refresh token reused', found.successorIds);
-      return refuse(req, { teamId: found.teamId, grantId: found.grantId }, clientId, 'refresh_token', new InvalidGrant('The refresh token was already used; the grant is revoked. Re-authorize the integration in Okta.'));
+      return refuse({ teamId: found.teamId, grantId: found.grantId }, clientId, 'refresh_token', 'refresh_reused', new InvalidGrant('The refresh token was already used; the grant is revoked. Re-authorize the integration in Okta.'));
     }
     let record;
     try {
       record = tokens.check(form.refresh_token, found.item, ['oauth-refresh']);
     } catch (err) {
-      if (err instanceof TokenRejected) return refuse(req, undefined, clientId, 'refresh_token', new InvalidGrant('The refresh token is invalid, expired or revoked.'));
+      if (err instanceof TokenRejected) return refuse(undefined, clientId, 'refresh_token', 'refresh_invalid', new InvalidGrant('The refresh token is invalid, expired or revoked.'));
       throw err;
     }
     const grant = grantOf(record);
     // Only SCIM OAuth grants refresh here; a user-bound OAuth refresh token of another flow does not.
-    if (!grant || record.userId !== undefined) return refuse(req, undefined, clientId, 'refresh_token', new InvalidGrant('This refresh token was not issued by this endpoint.'));
+    if (!grant || record.userId !== undefined) return refuse(undefined, clientId, 'refresh_token', 'refresh_foreign', new InvalidGrant('This refresh token was not issued by this endpoint.'));
     const where = { teamId: grant.teamId, grantId: grant.grantId };
-    if (grant.clientId !== clientId) return refuse(req, where, clientId, 'refresh_token', new InvalidGrant('The refresh token was issued to another client.'));
+    if (grant.clientId !== clientId) return refuse(where, clientId, 'refresh_token', 'refresh_other_client', new InvalidGrant('The refresh token was issued to another client.'));
     let accessScopes = grant.scopes;
     if (form.scope !== undefined && form.scope !== '') {
       // RFC 6749 §6: a refresh may narrow the scope, never widen it.
       const { scopes, unknown } = parseScope(form.scope);
       if (unknown.length > 0 || scopes.some((s) => !grant.scopes.includes(s))) {
-        return refuse(req, where, clientId, 'refresh_token', new InvalidScope('The requested scope exceeds what was granted.'));
+        return refuse(where, clientId, 'refresh_token', 'scope_widened', new InvalidScope('The requested scope exceeds what was granted.'));
       }
       accessScopes = scopes;
     }
@@ -285,7 +299,7 @@ export function createScimOAuthApp(deps: Deps, opts: ScimOAuthOptions = {}): App
       target: { type: 'oauth_grant', id: grant.grantId },
       after: { scopes: accessScopes, rotatedRefreshTokenId: record.id },
     });
-    if (!issued) return refuse(req, where, clientId, 'refresh_token', new InvalidGrant('The refresh token was already used by a concurrent request.'));
+    if (!issued) return refuse(where, clientId, 'refresh_token', 'refresh_race', new InvalidGrant('The refresh token was already used by a concurrent request.'));
     return tokenResponse(issued);
   }
 
@@ -300,7 +314,7 @@ export function createScimOAuthApp(deps: Deps, opts: ScimOAuthOptions = {}): App
       if (err instanceof OAuthError) {
         const { store } = await repos();
         const where = await store.whereIs(form.grant_type, form.grant_type === 'refresh_token' ? form.refresh_token : form.code);
-        return refuse(req, where, form.client_id ?? '(none)', form.grant_type ?? '(none)', err);
+        return refuse(where, form.client_id ?? '(none)', form.grant_type ?? '(none)', 'client_auth_failed', err);
       }
       throw err;
     }

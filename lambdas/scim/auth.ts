@@ -8,6 +8,8 @@ import type { Key } from '../shared/db/keys.js';
 import type { Item } from '../shared/db/client.js';
 import type { Deps } from '../shared/deps.js';
 import type { HttpRequest } from '../shared/http.js';
+import { parseToken } from '../shared/crypto.js';
+import { refusalOf, withRefusal } from '../shared/refusals.js';
 import { TokenRejected, TokenRepo, type StoredToken } from '../shared/repos/tokens.js';
 import { WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
 import { ScimForbidden, ScimUnauthorized } from '../shared/scim/errors.js';
@@ -23,18 +25,39 @@ export interface ScimPrincipal {
   readonly actor: Actor;
 }
 
+/** A plausible workspace id: anything else cannot name a workspace, so it is not looked up (nor attributed). */
+const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The facts of a SCIM refusal (review #6): the workspace only when its item was read and exists,
+ * the presented token only by its public id (never the secret part).
+ */
+function refused<E extends Error>(err: E, cause: string, ws: Item | undefined, detail: Record<string, unknown> = {}, actor?: Actor): E {
+  return withRefusal(err, {
+    ...(ws && typeof ws.id === 'string' ? { teamId: ws.id } : {}),
+    cause,
+    detail,
+    ...(actor ? { actor } : {}),
+  });
+}
+
+/** The public id part of one of our tokens (crypto.ts `parseToken`), or null for anything else. */
+export function publicTokenId(token: string): string | null {
+  return parseToken(token)?.id ?? null;
+}
+
 /** 1. The presented secret: `Bearer <token>`, or the bare token of Okta's "HTTP Header" mode. */
-export function checkHeader(req: HttpRequest): string {
+export function checkHeader(req: HttpRequest, ws?: Item): string {
   const h = req.headers.authorization?.trim();
-  if (!h) throw new ScimUnauthorized('Authentication required: send the SCIM token as "Authorization: Bearer <token>".');
+  if (!h) throw refused(new ScimUnauthorized('Authentication required: send the SCIM token as "Authorization: Bearer <token>".'), 'scim.token_missing', ws);
   const m = /^Bearer\s+(\S+)$/i.exec(h);
   if (m) return m[1]!;
   if (/^\S+$/.test(h)) return h;
-  throw new ScimUnauthorized('The Authorization header is not a bearer token.');
+  throw refused(new ScimUnauthorized('The Authorization header is not a bearer token.'), 'scim.header_malformed', ws, { scheme: h.split(/\s/)[0]!.slice(0, 16) });
 }
 
 /** 2. Its storage key; a malformed token or one of another region is refused before any read. */
-export function checkTokenFormat(deps: Deps, tokens: TokenRepo, token: string, teamId: string): Key {
+export function checkTokenFormat(deps: Deps, tokens: TokenRepo, token: string, teamId: string, ws?: Item): Key {
   try {
     return tokens.keyOf(token);
   } catch (err) {
@@ -43,14 +66,22 @@ export function checkTokenFormat(deps: Deps, tokens: TokenRepo, token: string, t
       const where = peer
         ? `Use the ${err.tokenRegion.toUpperCase()} region's SCIM base URL: ${peer}/api/scim/v2/${teamId}`
         : `Use the SCIM base URL of the ${err.tokenRegion.toUpperCase()} region.`;
-      throw new ScimUnauthorized(`This token was issued by the ${err.tokenRegion.toUpperCase()} region; this is the ${deps.config.REGION_ID.toUpperCase()} region. ${where}`);
+      throw refused(
+        new ScimUnauthorized(`This token was issued by the ${err.tokenRegion.toUpperCase()} region; this is the ${deps.config.REGION_ID.toUpperCase()} region. ${where}`),
+        'scim.token_wrong_region',
+        ws,
+        { tokenId: publicTokenId(token), tokenRegion: err.tokenRegion },
+      );
     }
-    throw new ScimUnauthorized('The bearer token is not a SCIM token of this service. Mint one in the workspace settings and paste it into Okta.');
+    // Nothing of a malformed value is kept: it may be a secret pasted into the wrong field.
+    throw refused(new ScimUnauthorized('The bearer token is not a SCIM token of this service. Mint one in the workspace settings and paste it into Okta.'), 'scim.token_malformed', ws, {
+      tokenLength: token.length,
+    });
   }
 }
 
 /** 3. Hash, kind and expiry of the loaded token item (revoked tokens no longer exist). */
-export function checkToken(tokens: TokenRepo, token: string, item: Item | undefined): StoredToken {
+export function checkToken(tokens: TokenRepo, token: string, item: Item | undefined, ws?: Item): StoredToken {
   try {
     return tokens.check(token, item, ['scim', 'oauth-access']);
   } catch (err) {
@@ -60,29 +91,45 @@ export function checkToken(tokens: TokenRepo, token: string, item: Item | undefi
         expired: 'The SCIM token has expired; mint a fresh one and paste it into Okta.',
         wrong_kind: 'This kind of token cannot be used for SCIM.',
       };
-      throw new ScimUnauthorized(why[err.reason] ?? 'The bearer token was refused.');
+      throw refused(new ScimUnauthorized(why[err.reason] ?? 'The bearer token was refused.'), `scim.token_${err.reason}`, ws, { tokenId: publicTokenId(token) });
     }
     throw err;
   }
 }
 
+/** The audit actor of an authenticated SCIM token: `okta:scim` with the token's id and label (seed 001). */
+function actorOf(stored: StoredToken): Actor {
+  return { type: 'okta:scim', id: stored.id, label: stored.label ?? (stored.kind === 'oauth-access' ? 'SCIM OAuth access token' : 'SCIM token') };
+}
+
 /** 4. The token must belong to the workspace named in the path (seed 003: tokens are scoped to one organization). */
 export function checkWorkspace(stored: StoredToken, teamId: string, item: Item | undefined): Workspace {
-  if (stored.teamId !== teamId || !item) {
-    throw new ScimUnauthorized('This token belongs to another workspace: check the workspace id at the end of the SCIM base URL.');
+  if (stored.teamId !== teamId) {
+    // The genuine token of another workspace: recorded in the targeted one (if it exists) by its id only.
+    throw refused(
+      new ScimUnauthorized('This token belongs to another workspace: check the workspace id at the end of the SCIM base URL.'),
+      'scim.token_other_workspace',
+      item,
+      { tokenId: stored.id },
+    );
   }
+  if (!item) throw refused(new ScimUnauthorized('This token belongs to another workspace: check the workspace id at the end of the SCIM base URL.'), 'scim.workspace_unknown', item);
   return WorkspaceRepo.fromItem(item);
 }
 
 /** 5. OAuth access tokens need the scope of the operation; static SCIM tokens carry every scope. */
-export function checkScope(stored: StoredToken, scope: ScimScope): void {
+export function checkScope(stored: StoredToken, scope: ScimScope, ws?: Item): void {
   if (stored.kind === 'scim') return;
-  if (!stored.scopes?.includes(scope)) throw new ScimForbidden(`The access token lacks the "${scope}" scope.`);
+  if (!stored.scopes?.includes(scope)) {
+    throw refused(new ScimForbidden(`The access token lacks the "${scope}" scope.`), 'scim.scope_missing', ws, { scope, tokenId: stored.id }, actorOf(stored));
+  }
 }
 
 /**
  * Authenticates a SCIM request for `teamId` and reads `extra` keys in the same round trip.
- * The extra items are only returned after every check passed.
+ * The extra items are only returned after every check passed. A token refused before that read
+ * (absent, malformed, of another region) costs one read of the workspace, so that the refusal is
+ * recorded in the workspace it targeted (review #6); only refusals pay it.
  */
 export async function authenticate(
   deps: Deps,
@@ -91,13 +138,21 @@ export async function authenticate(
   scope: ScimScope,
   extra: readonly Key[] = [],
 ): Promise<{ principal: ScimPrincipal; extra: (Item | undefined)[] }> {
-  const token = checkHeader(req);
   const tokens = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
-  const tokenKey = checkTokenFormat(deps, tokens, token, teamId);
+  let token: string;
+  let tokenKey: Key;
+  try {
+    token = checkHeader(req);
+    tokenKey = checkTokenFormat(deps, tokens, token, teamId);
+  } catch (err) {
+    const facts = refusalOf(err);
+    if (!facts || !(err instanceof Error) || !TEAM_ID.test(teamId)) throw err;
+    const ws = await deps.db.get(WorkspaceRepo.key(teamId));
+    throw ws ? withRefusal(err, { ...facts, teamId: String(ws.id) }) : err;
+  }
   const [tokenItem, workspaceItem, ...rest] = await deps.db.batchGet([tokenKey, WorkspaceRepo.key(teamId), ...extra]);
-  const stored = checkToken(tokens, token, tokenItem);
+  const stored = checkToken(tokens, token, tokenItem, workspaceItem);
   const workspace = checkWorkspace(stored, teamId, workspaceItem);
-  checkScope(stored, scope);
-  const actor: Actor = { type: 'okta:scim', id: stored.id, label: stored.label ?? (stored.kind === 'oauth-access' ? 'SCIM OAuth access token' : 'SCIM token') };
-  return { principal: { token: stored, workspace, actor }, extra: rest };
+  checkScope(stored, scope, workspaceItem);
+  return { principal: { token: stored, workspace, actor: actorOf(stored) }, extra: rest };
 }

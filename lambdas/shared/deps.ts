@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadConfig, type Config } from './config.js';
 import { Db } from './db/client.js';
 import { TokenHasher } from './crypto.js';
@@ -15,6 +16,8 @@ export interface Deps {
   readonly secrets: SecretStore;
   readonly events: EventPublisher;
   readonly logger: Logger;
+  /** CloudWatch metrics in EMF (namespace `idp-bridge`); the Lambda wrapper emits `Refusals` with it. */
+  readonly metrics: Metrics;
   readonly now: () => Date;
   /** The token hasher keyed with the pepper from the secret store (cached by the store). */
   hasher(): Promise<TokenHasher>;
@@ -32,6 +35,7 @@ export function buildDeps(config: Config, overrides: Partial<Omit<Deps, 'config'
   const events =
     overrides.events ?? (config.LOCAL_MODE ? new MemoryPublisher() : new EventBridgePublisher(config.EVENT_BUS_NAME, config.REGION_ID));
   const logger = overrides.logger ?? new Logger({ serviceName: 'idp-bridge', logLevel: config.LOG_LEVEL });
+  const metrics = overrides.metrics ?? new Metrics({ namespace: 'idp-bridge', serviceName: 'idp-bridge', logger });
   let hasher: { pepper: string; h: TokenHasher } | undefined;
   return {
     config,
@@ -39,6 +43,7 @@ export function buildDeps(config: Config, overrides: Partial<Omit<Deps, 'config'
     secrets,
     events,
     logger,
+    metrics,
     now: overrides.now ?? (() => new Date()),
     async hasher() {
       const pepper = await secrets.get(config.PEPPER_SECRET_NAME);

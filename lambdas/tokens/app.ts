@@ -1,13 +1,14 @@
 import type { z } from 'zod';
 import { authenticateAdmin, requirePlatform, type AdminPrincipal } from '../shared/admin-auth.js';
 import { auditContextFrom } from '../shared/audit.js';
-import { TOKEN_KINDS, type TokenHasher } from '../shared/crypto.js';
+import { parseToken, TOKEN_KINDS, type TokenHasher } from '../shared/crypto.js';
 import { ConditionFailed, type Item } from '../shared/db/client.js';
 import { keys } from '../shared/db/keys.js';
 import type { Deps } from '../shared/deps.js';
 import { ApiError, InvalidGrant, InvalidRequest, NotFound } from '../shared/errors.js';
-import { formOrJson, json, type HttpRequest, type HttpResponse } from '../shared/http.js';
+import { bearerToken, formOrJson, json, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import type { App } from '../shared/lambda.js';
+import { refusalOf, withRefusal } from '../shared/refusals.js';
 import { effectiveAccess } from '../shared/roles.js';
 import { AuditRepo } from '../shared/repos/audit.js';
 import { TokenRejected, TokenRepo, type StoredToken } from '../shared/repos/tokens.js';
@@ -84,10 +85,32 @@ export function createTokensApp(deps: Deps): App {
   const audit = new AuditRepo(deps.db);
   const repo = (h: TokenHasher) => new TokenRepo(deps.db, h, deps.config.REGION_ID, deps.now);
 
+  /**
+   * The platform key, or a refusal traced as `token.*` (review #6). A refusal on a workspace's route
+   * (token minting) is recorded in that workspace when it exists: one read, paid by refusals only.
+   */
   async function platform(req: HttpRequest, teamId?: string): Promise<AdminPrincipal> {
-    const p = await authenticateAdmin(deps, req, teamId);
-    requirePlatform(p);
-    return p;
+    try {
+      const p = await authenticateAdmin(deps, req, teamId);
+      requirePlatform(p);
+      return p;
+    } catch (err) {
+      if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) throw err;
+      const known = refusalOf(err);
+      const presented = bearerToken(req) ?? req.headers['x-api-key'];
+      // Named in the token API's own area: a guessed key here is an attack on the host-app API.
+      const keyAttempt = presented !== undefined && !parseToken(presented);
+      const cause = keyAttempt
+        ? 'token.platform_key_wrong'
+        : !presented && err.status === 401
+          ? 'token.platform_key_missing'
+          : (known?.cause.replace(/^admin\./, 'token.') ?? 'token.platform_key_required');
+      const ws = !known?.teamId && teamId && TEAM_ID.test(teamId) ? await deps.db.get(WorkspaceRepo.key(teamId)) : undefined;
+      const target = known?.teamId ?? (ws ? teamId : undefined);
+      // Only what kind of credential came, never any of it: a wrong key may be a typo of the right one.
+      const credentialKind = !presented ? 'none' : parseToken(presented) ? `${parseToken(presented)!.kind}_token` : 'opaque';
+      throw withRefusal(err, { ...known, cause, ...(target ? { teamId: target } : {}), detail: { ...known?.detail, endpoint: req.routeKey, credentialKind } });
+    }
   }
 
   /** `POST /api/sso/token`: `{code}` → `{user, roles, session_token, expires_at}`, once. */
