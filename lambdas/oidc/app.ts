@@ -4,7 +4,7 @@ import { AppError } from '../shared/errors.js';
 import { redirect, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import { issuerKeySets } from '../shared/jwks.js';
 import type { App } from '../shared/lambda.js';
-import { WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
+import { WorkspaceRepo, type IssuerClaim, type Workspace } from '../shared/repos/workspaces.js';
 import { router } from '../shared/router.js';
 import { checkReturnTo, completeSignIn, readCookie, refusalResponse, SignInRefused, type RefusalSubject } from '../shared/signin/index.js';
 import { validateIdToken, type IdTokenClaims } from './checks/index.js';
@@ -120,7 +120,7 @@ export function createOidcApp(deps: Deps): App {
         throw new SignInRefused('browser_mismatch', 'This sign-in was started in another browser (or its cookie was blocked).');
       }
       if (q.error) throw refusalFromOktaError(q.error, q.error_description);
-      const workspace = await loadWorkspace(flow);
+      const { workspace, claim } = await loadWorkspace(flow);
       const okta = checkOktaConfigured(workspace);
       const clientSecret = await deps.secrets.get(okta.clientSecretName);
       const config = await oktaClient(okta, { allowHttp: local, clientSecret });
@@ -134,6 +134,10 @@ export function createOidcApp(deps: Deps): App {
       });
       Object.assign(about, { subject: claims.sub });
       const profile = await readProfile(config, tokens.access_token, claims);
+      // The ID token is from the workspace's issuer for its client id: if the sign-in succeeds, the
+      // workspace's claim of that issuer is proven and may route iss-only sign-ins (review #20).
+      // Written once per client id, inside the sign-in's own transaction.
+      const proof = claim && claim.provenClientId !== okta.clientId ? [WorkspaceRepo.issuerProofItem(normalizeIssuer(okta.issuer), workspace.id, okta.clientId, deps.now())] : [];
       const res = await completeSignIn(deps, req, {
         workspace,
         protocol: 'oidc',
@@ -141,6 +145,7 @@ export function createOidcApp(deps: Deps): App {
         subject: claims.sub,
         ...profile,
         ...(flow.returnTo !== undefined ? { returnTo: flow.returnTo } : {}),
+        ...(proof.length > 0 ? { alsoCommit: proof } : {}),
       });
       return { ...res, cookies: [...(res.cookies ?? []), clearBinding] };
     } catch (err) {
@@ -149,14 +154,17 @@ export function createOidcApp(deps: Deps): App {
     }
   }
 
-  /** The workspace of a flow; refused if its Okta org changed while the user was at Okta. */
-  async function loadWorkspace(flow: LoginState): Promise<Workspace> {
-    const w = await workspaces.get(flow.teamId);
+  /**
+   * The workspace of a flow, with its claim of the flow's issuer (one round trip); refused if its
+   * Okta org changed while the user was at Okta.
+   */
+  async function loadWorkspace(flow: LoginState): Promise<{ workspace: Workspace; claim?: IssuerClaim }> {
+    const { workspace: w, claim } = await workspaces.getWithIssuerClaim(flow.teamId, normalizeIssuer(flow.issuer));
     if (!w) throw new SignInRefused('workspace_not_found', `Workspace ${flow.teamId} no longer exists in this region.`);
     if (!w.okta || normalizeIssuer(w.okta.issuer) !== normalizeIssuer(flow.issuer) || w.okta.clientId !== flow.clientId) {
       throw new SignInRefused('invalid_state', "The workspace's Okta connection changed during sign-in.");
     }
-    return w;
+    return { workspace: w, ...(claim ? { claim } : {}) };
   }
 
   /** The code exchange; openid-client checks PKCE, state, the response's `iss` and the ID token claims. */

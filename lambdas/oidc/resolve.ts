@@ -1,6 +1,6 @@
 import { emailDomainOf } from '../shared/domains/normalize.js';
 import { isPublicMailDomain } from '../shared/domains/public-mail.js';
-import type { OktaConfig, Workspace, WorkspaceRepo } from '../shared/repos/workspaces.js';
+import type { IssuerClaim, OktaConfig, Workspace, WorkspaceRepo } from '../shared/repos/workspaces.js';
 import { SignInRefused } from '../shared/signin/index.js';
 import type { LoginQuery } from './schemas.js';
 
@@ -39,17 +39,32 @@ async function byTeamId(repo: WorkspaceRepo, teamId: string, iss: string | undef
   return w;
 }
 
+/**
+ * Okta's `iss` alone (a tile login whose app does not send `team_id`) names a workspace only
+ * through a PROVEN claim (review #20): any workspace may type any Okta domain, so a claim routes
+ * iss-only sign-ins only after a sign-in through that workspace's own connection succeeded (an ID
+ * token from the issuer verified for the workspace's client id, recorded on the claim item by the
+ * callback). Exactly one proven claimant → that workspace. None, or several (one org serving
+ * several workspaces) → `ambiguous_issuer`, whose page tells the admin to use the Initiate login
+ * URI with `team_id` that every setup URL carries. An unproven claim by a newcomer therefore never
+ * changes where an existing workspace's iss-only sign-ins go.
+ */
 async function byIssuer(repo: WorkspaceRepo, iss: string): Promise<Workspace> {
   const issuer = normalizeIssuer(iss);
-  const ids = await repo.findByIssuer(issuer);
-  const candidates = (await Promise.all(ids.map((id) => repo.get(id)))).filter(
-    (w): w is Workspace => w !== undefined && w.okta !== undefined && normalizeIssuer(w.okta.issuer) === issuer,
+  const claims = await repo.issuerClaims(issuer);
+  const candidates = (await Promise.all(claims.map(async (c) => ({ c, w: await repo.get(c.teamId) })))).filter(
+    (x): x is { c: IssuerClaim; w: Workspace & { okta: OktaConfig } } => x.w !== undefined && x.w.okta !== undefined && normalizeIssuer(x.w.okta.issuer) === issuer,
   );
   if (candidates.length === 0) throw new SignInRefused('unknown_issuer', `No workspace in this region is connected to Okta org ${issuer}.`, { issuer });
-  if (candidates.length > 1) {
-    throw new SignInRefused('ambiguous_issuer', `${candidates.length} workspaces are connected to Okta org ${issuer}; the sign-in link must name one.`, { issuer });
-  }
-  return candidates[0]!;
+  const proven = candidates.filter(({ c, w }) => c.provenClientId !== undefined && c.provenClientId === w.okta.clientId);
+  if (proven.length === 1) return proven[0]!.w;
+  throw new SignInRefused(
+    'ambiguous_issuer',
+    proven.length === 0
+      ? `No workspace connected to Okta org ${issuer} has completed a sign-in through its own sign-in link yet, so the org alone names no workspace; the sign-in link must name one.`
+      : `${proven.length} workspaces are connected to Okta org ${issuer}; the sign-in link must name one.`,
+    { issuer },
+  );
 }
 
 /**

@@ -4,15 +4,17 @@ import { AppError, NotFound } from '../shared/errors.js';
 import { bearerToken, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import { issuerKeySets, KeySetUnavailable, type IssuerKeySets } from '../shared/jwks.js';
 import type { App } from '../shared/lambda.js';
+import { withRefusal } from '../shared/refusals.js';
 import { AuditRepo } from '../shared/repos/audit.js';
 import { TokenRepo } from '../shared/repos/tokens.js';
 import { UserRepo } from '../shared/repos/users.js';
 import { WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
 import { router } from '../shared/router.js';
-import { TokenCheckFailed } from './checks/errors.js';
-import { samlOnly } from './checks/issuer.js';
-import { samlCertificateKeys } from './saml-keys.js';
+import { TokenCheckFailed, type CheckName } from './checks/errors.js';
 import { JtiReplayed } from './checks/replay.js';
+import { normalizeIssuer } from './checks/issuer.js';
+import { checkSubject, setClaimants } from './checks/subject.js';
+import { samlCertificateKeys } from './saml-keys.js';
 import { GTR_TYP, SET_TYP } from './checks/typ.js';
 import { JtiStore } from './jti-store.js';
 import { logOutUser, sessionRevokedEvent, type LogoutMode, type LogoutResult } from './revoke.js';
@@ -20,10 +22,23 @@ import { parseLogoutBody } from './schemas.js';
 import { SET_MAX_AGE_SECONDS, SetRejected, sessionRevokedEvents, setErrorResponse } from './ssf.js';
 import { resolveUsers, type UserLookup } from './subjects.js';
 import { userLookup } from './users.js';
-import { verifySignedJwt, type VerifiedJwt, type VerifyEnv, type VerifyPolicy } from './verify.js';
+import { verifySignedJwt, type VerifiedJwt, type VerifyEnv, type VerifyFacts, type VerifyPolicy } from './verify.js';
 
 export const UNIVERSAL_LOGOUT_PATH = '/api/okta/universal-logout';
 export const SSF_EVENTS_PATH = '/api/okta/ssf/events';
+
+/** The refusal cause of each failed check (`withRefusal`), after the endpoint's area (`logout.`/`ssf.`). */
+const CHECK_CAUSES: Record<CheckName, string> = {
+  checkBearer: 'bearer_missing',
+  checkTyp: 'typ_invalid',
+  checkAlg: 'alg_refused',
+  checkIssuer: 'issuer_unknown',
+  checkSubject: 'subject_unknown',
+  checkSignature: 'signature_invalid',
+  checkAudience: 'audience_invalid',
+  checkTimes: 'times_invalid',
+  checkNotReplayed: 'replayed',
+};
 
 /** Longest Universal Logout JWT lifetime accepted: Okta sends 5 minutes; the replay guard keeps jtis this long. */
 const GTR_MAX_LIFETIME_SECONDS = 3600;
@@ -53,15 +68,22 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
       const items = await deps.db.batchGet(ids.map((id) => WorkspaceRepo.key(id)));
       return items.filter((it) => it !== undefined).map((it) => WorkspaceRepo.fromItem(it));
     },
-    keysFor: (issuer, connected) => (samlOnly(connected, issuer) ? samlCertificateKeys(connected) : keySets.forIssuer(issuer)),
+    // Each key source is one workspace's own trust: the JWKS of the org its OIDC connection names,
+    // or its own SAML certificates (review #1: never a union over several workspaces).
+    keysOf: (source) => (source.kind === 'org-jwks' ? keySets.forIssuer(source.issuer) : samlCertificateKeys(source.certificates)),
     jtis,
     now: deps.now,
   };
 
-  /** Verifies a signed JWT; an unreachable org key set is logged (the caller gets a retryable 503). */
-  async function verify(jwt: string, policy: VerifyPolicy): Promise<VerifiedJwt> {
+  /**
+   * Verifies a signed JWT; an unreachable key set is logged (when no claimant verified, the caller
+   * gets a retryable 503; otherwise that workspace is just not acted in, and its admin must fix it).
+   */
+  async function verify(jwt: string, policy: VerifyPolicy, facts: VerifyFacts): Promise<VerifiedJwt> {
     try {
-      return await verifySignedJwt(jwt, env, policy);
+      const v = await verifySignedJwt(jwt, env, policy, facts);
+      for (const u of v.unavailable) deps.logger.warn('key set of a matching workspace unavailable', { teamId: u.teamId, error: u.error, cause: u.error.cause as Error });
+      return v;
     } catch (err) {
       if (err instanceof KeySetUnavailable) deps.logger.error('identity provider key set unavailable', { error: err, cause: err.cause as Error });
       throw err;
@@ -69,14 +91,32 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
   }
 
   /**
-   * Runs `work` for a verified request; if it fails on our side (5xx), the `jti` is released so
-   * that a retry of the same delivery is not mistaken for a replay. 4xx outcomes keep it consumed.
+   * Attaches the refusal facts to a 4xx (DESIGN.md: every refusal is traced): the claimed issuer,
+   * subject and jti, and the target workspace when exactly one was matched (several: all of them
+   * in the detail, none chosen).
    */
-  async function releasingJtiOnFailure<T>(v: VerifiedJwt, work: () => Promise<T>): Promise<T> {
+  function refused(area: 'logout' | 'ssf', err: unknown, facts: VerifyFacts): unknown {
+    if (!(err instanceof AppError) || err.status >= 500) return err;
+    const cause =
+      err instanceof TokenCheckFailed ? CHECK_CAUSES[err.check] : err instanceof SetRejected ? err.refusalCause : err instanceof NotFound ? 'user_unknown' : 'request_invalid';
+    const detail = {
+      issuer: facts.issuer ?? null,
+      sub: facts.sub ?? null,
+      ...(facts.jti !== undefined ? { jti: facts.jti } : {}),
+      ...(facts.teamIds.length > 1 ? { teamIds: facts.teamIds } : {}),
+    };
+    return withRefusal(err, { ...(facts.teamIds.length === 1 ? { teamId: facts.teamIds[0]! } : {}), cause: `${area}.${cause}`, detail });
+  }
+
+  /**
+   * Runs `work` for a verified request; if it fails on our side (5xx) — or, with `always`, at all —
+   * the `jti` is released so that a retry of the same delivery is not mistaken for a replay.
+   */
+  async function releasingJtiOnFailure<T>(v: VerifiedJwt, work: () => Promise<T>, always = false): Promise<T> {
     try {
       return await work();
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) {
+      if (always || !(err instanceof AppError) || err.status >= 500) {
         await jtis.release(v.issuer, v.jti).catch((e: unknown) => deps.logger.warn('could not release jti', { error: e as Error }));
       }
       throw err;
@@ -106,15 +146,19 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
    * never needed: a valid JWT may log out any user of its workspace, and revocation cannot be
    * refused. Okta reads only the status; the JSON body is for humans.
    */
-  async function universalLogout(req: HttpRequest): Promise<HttpResponse> {
+  async function universalLogout(req: HttpRequest, facts: VerifyFacts): Promise<HttpResponse> {
     const jwt = bearerToken(req);
     if (!jwt) throw new TokenCheckFailed('checkBearer', 'Send the signed JWT as Authorization: Bearer <JWT> (Okta: authentication method SIGNED_JWT).');
-    const verified = await verify(jwt, {
-      typ: GTR_TYP,
-      audience: `${deps.config.API_URL}${UNIVERSAL_LOGOUT_PATH}`,
-      times: { requireExp: true, maxLifetimeSeconds: GTR_MAX_LIFETIME_SECONDS },
-      checkSubject: true,
-    });
+    const verified = await verify(
+      jwt,
+      {
+        typ: GTR_TYP,
+        audience: `${deps.config.API_URL}${UNIVERSAL_LOGOUT_PATH}`,
+        times: { requireExp: true, maxLifetimeSeconds: GTR_MAX_LIFETIME_SECONDS },
+        claimants: (unverified, issuer, connected) => checkSubject(unverified.sub, issuer, connected),
+      },
+      facts,
+    );
     return releasingJtiOnFailure(verified, async () => {
       const subject = parseLogoutBody(req.body);
       const targets = (await Promise.all(verified.workspaces.map(async (w) => ({ w, userIds: await resolveUsers(users, w, subject) })))).filter(
@@ -134,25 +178,45 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
    * act on it. Unknown users and other event types are acknowledged too (RFC 8935 §2.3: errors
    * are for SETs that cannot be parsed or validated, not for event outcomes).
    */
-  async function sharedSignals(req: HttpRequest): Promise<HttpResponse> {
+  async function sharedSignals(req: HttpRequest, facts: VerifyFacts): Promise<HttpResponse> {
     const accepted: HttpResponse = { status: 202, headers: { 'cache-control': 'no-store' }, body: '' };
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/secevent+jwt') throw new SetRejected('invalid_request', 'Send the SET with Content-Type: application/secevent+jwt (RFC 8935 §2.1).');
+    if (type !== 'application/secevent+jwt') {
+      throw new SetRejected('invalid_request', 'Send the SET with Content-Type: application/secevent+jwt (RFC 8935 §2.1).', { refusalCause: 'content_type_invalid' });
+    }
     let verified: VerifiedJwt;
     try {
-      verified = await verify(req.body.trim(), {
-        typ: SET_TYP,
-        audience: `${deps.config.API_URL}${SSF_EVENTS_PATH}`,
-        times: { requireExp: false, maxLifetimeSeconds: SET_MAX_AGE_SECONDS },
-        checkSubject: false,
-      });
+      verified = await verify(
+        req.body.trim(),
+        {
+          typ: SET_TYP,
+          audience: `${deps.config.API_URL}${SSF_EVENTS_PATH}`,
+          times: { requireExp: false, maxLifetimeSeconds: SET_MAX_AGE_SECONDS },
+          claimants: (_unverified, issuer, connected) => {
+            const claimants = setClaimants(issuer, connected);
+            if (claimants.length === 0) throw new TokenCheckFailed('checkIssuer', `No workspace has an Okta OIDC connection to ${issuer}; Shared Signals needs one.`, 'invalid_issuer');
+            return claimants;
+          },
+          // Refusals the transmitter may retry once fixed are decided here, before the jti is
+          // consumed, so the retry of the same SET is processed, not acknowledged as a duplicate
+          // (review #11). A malformed SET is refused here too: it never consumes its jti.
+          accept: (workspaces, claims) => {
+            sessionRevokedEvents(claims);
+            const enabled = workspaces.filter((w) => w.okta?.sharedSignalsEnabled === true);
+            if (enabled.length === 0) {
+              throw new SetRejected('access_denied', `No workspace connected to ${normalizeIssuer(String(claims.iss))} has Shared Signals enabled.`, { refusalCause: 'disabled' });
+            }
+            return enabled;
+          },
+        },
+        facts,
+      );
     } catch (err) {
       if (err instanceof JtiReplayed) return accepted;
       throw err;
     }
     return releasingJtiOnFailure(verified, async () => {
-      const enabled = verified.workspaces.filter((w) => w.okta?.sharedSignalsEnabled === true);
-      if (enabled.length === 0) throw new SetRejected('access_denied', `No workspace connected to ${verified.issuer} has Shared Signals enabled.`);
+      const enabled = verified.workspaces;
       const { revoked, ignored } = sessionRevokedEvents(verified.claims);
       if (ignored.length > 0) deps.logger.info('ignored SET events', { issuer: verified.issuer, jti: verified.jti, ignored });
       const targets: { w: Workspace; userIds: string[] }[] = [];
@@ -164,19 +228,31 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
       }
       if (targets.length > 0) await logOut(req, { type: 'okta:ssf', id: verified.jti, label: verified.issuer }, targets, () => 'sessions');
       return accepted;
-    });
+    }, true);
   }
 
   const routes = router([
-    ['POST', UNIVERSAL_LOGOUT_PATH, universalLogout],
+    [
+      'POST',
+      UNIVERSAL_LOGOUT_PATH,
+      async (req) => {
+        const facts: VerifyFacts = { teamIds: [] };
+        try {
+          return await universalLogout(req, facts);
+        } catch (err) {
+          throw refused('logout', err, facts);
+        }
+      },
+    ],
     [
       'POST',
       SSF_EVENTS_PATH,
       async (req) => {
+        const facts: VerifyFacts = { teamIds: [] };
         try {
-          return await sharedSignals(req);
+          return await sharedSignals(req, facts);
         } catch (err) {
-          const rendered = setErrorResponse(err);
+          const rendered = setErrorResponse(refused('ssf', err, facts));
           if (rendered) return rendered;
           throw err;
         }

@@ -1,6 +1,5 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { errors, type CompactVerifyGetKey } from 'jose';
-import type { Workspace } from '../shared/repos/workspaces.js';
 
 const cache = new Map<string, KeyObject>();
 
@@ -14,14 +13,16 @@ function publicKeyOf(pem: string): KeyObject {
 }
 
 /**
- * The verification keys of an Okta org that a workspace trusts only through its SAML app. Okta
- * signs such Universal Logout JWTs with "the same key used for signing … SAML assertions" (Okta UL
- * guide), i.e. the certificates the admin pasted, so no JWKS is fetched. During a certificate
+ * The verification keys of ONE workspace's SAML app: its own configured certificates, never
+ * another workspace's (review #1: a union over every workspace connected to the org let one tenant
+ * add a key for another tenant's logouts). Okta signs such Universal Logout JWTs with "the same
+ * key used for signing … SAML assertions" (Okta UL guide), i.e. the certificates the admin pasted,
+ * so no JWKS is fetched. During a certificate
  * rotation two certificates are configured: like jose's own key sets, several candidates are
  * handed to the verifier through `JWKSMultipleMatchingKeys`, which `checkSignature` iterates.
  */
-export function samlCertificateKeys(workspaces: readonly Workspace[]): Promise<CompactVerifyGetKey> {
-  const pems = [...new Set(workspaces.flatMap((w) => w.saml?.idpCertificates ?? []))];
+export function samlCertificateKeys(certificates: readonly string[]): Promise<CompactVerifyGetKey> {
+  const pems = [...new Set(certificates)];
   const getKey: CompactVerifyGetKey = async () => {
     const keys = pems.map(publicKeyOf);
     if (keys.length === 0) throw new errors.JWKSNoMatchingKey();

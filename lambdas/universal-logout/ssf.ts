@@ -28,9 +28,12 @@ const SetClaims = z.object({
 /** The RFC 8935 §2.4 error of a push that cannot be accepted (always 400). */
 export class SetRejected extends AppError {
   readonly err: SetErrorCode;
-  constructor(err: SetErrorCode, description: string, options?: { cause?: unknown }) {
-    super(400, err, description, options);
+  /** The refusal's stable cause (`withRefusal`); default the error code. */
+  readonly refusalCause: string;
+  constructor(err: SetErrorCode, description: string, options?: { cause?: unknown; refusalCause?: string }) {
+    super(400, err, description, options?.cause === undefined ? undefined : { cause: options.cause });
     this.err = err;
+    this.refusalCause = options?.refusalCause ?? err;
   }
 }
 
@@ -46,7 +49,11 @@ export interface SessionRevokedEvent {
  */
 export function sessionRevokedEvents(claims: unknown): { revoked: SessionRevokedEvent[]; ignored: string[] } {
   const parsed = SetClaims.safeParse(claims);
-  if (!parsed.success) throw new SetRejected('invalid_request', `The SET is malformed: ${parsed.error.issues[0]?.path.join('.') || 'events'} ${parsed.error.issues[0]?.message ?? ''}`.trim());
+  if (!parsed.success) {
+    throw new SetRejected('invalid_request', `The SET is malformed: ${parsed.error.issues[0]?.path.join('.') || 'events'} ${parsed.error.issues[0]?.message ?? ''}`.trim(), {
+      refusalCause: 'set_malformed',
+    });
+  }
   const revoked: SessionRevokedEvent[] = [];
   const ignored: string[] = [];
   for (const [type, payload] of Object.entries(parsed.data.events)) {
@@ -55,7 +62,11 @@ export function sessionRevokedEvents(claims: unknown): { revoked: SessionRevoked
       continue;
     }
     const subject = SetSubject.safeParse(payload.subject ?? parsed.data.sub_id);
-    if (!subject.success) throw new SetRejected('invalid_request', 'The session-revoked event has no usable subject (formats iss_sub, email, opaque or complex with user).');
+    if (!subject.success) {
+      throw new SetRejected('invalid_request', 'The session-revoked event has no usable subject (formats iss_sub, email, opaque or complex with user).', {
+        refusalCause: 'set_malformed',
+      });
+    }
     const simple = subject.data.format === 'complex' ? subject.data.user : subject.data;
     const reason = payload.reason_admin;
     const reasonAdmin = typeof reason === 'string' ? reason : reason && typeof reason === 'object' ? JSON.stringify(reason).slice(0, 500) : undefined;

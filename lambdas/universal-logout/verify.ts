@@ -5,8 +5,8 @@ import { checkAudience } from './checks/audience.js';
 import { TokenCheckFailed } from './checks/errors.js';
 import { checkIssuer } from './checks/issuer.js';
 import { checkNotReplayed } from './checks/replay.js';
-import { checkSignature } from './checks/signature.js';
-import { checkSubject } from './checks/subject.js';
+import { checkSignatureOfClaimants, type UnavailableKeys } from './checks/signature.js';
+import type { Claimant, KeySource } from './checks/subject.js';
 import { checkTimes, type TimeRules } from './checks/times.js';
 import { checkTyp } from './checks/typ.js';
 import type { JtiStore } from './jti-store.js';
@@ -15,11 +15,8 @@ import type { JtiStore } from './jti-store.js';
 export interface VerifyEnv {
   /** Workspaces connected to an issuer (lookup item + batch read). */
   readonly loadWorkspaces: (issuer: string) => Promise<Workspace[]>;
-  /**
-   * The key set of a connected issuer: the org JWKS (`IssuerKeySets.forIssuer`), or — for an org
-   * trusted only through SAML apps — the workspaces' SAML signing certificates.
-   */
-  readonly keysFor: (issuer: string, workspaces: readonly Workspace[]) => Promise<CompactVerifyGetKey>;
+  /** The key resolver of one key source a workspace trusts (its org JWKS, its SAML certificates). */
+  readonly keysOf: (source: KeySource) => Promise<CompactVerifyGetKey>;
   readonly jtis: JtiStore;
   readonly now: () => Date;
 }
@@ -31,16 +28,40 @@ export interface VerifyPolicy {
   /** This endpoint's public URL: the expected `aud`. */
   readonly audience: string;
   readonly times: TimeRules;
-  /** Universal Logout: `sub` must be the workspace's OIDC client id or SAML app instance id. */
-  readonly checkSubject: boolean;
+  /**
+   * The workspaces the (unverified) token is for, each with the keys it trusts; throws when none
+   * (Universal Logout: `checkSubject` on (`iss`, `sub`); SETs: the org's OIDC workspaces).
+   */
+  readonly claimants: (unverified: JWTPayload, issuer: string, connected: readonly Workspace[]) => Claimant[];
+  /**
+   * Runs on the authentic token before its `jti` is consumed and returns the workspaces to act in,
+   * or throws a refusal. A refusal here leaves the `jti` unused, so the transmitter's retry of the
+   * same token is processed once the cause is fixed (review #11).
+   */
+  readonly accept?: (workspaces: Workspace[], claims: JWTPayload) => Workspace[];
 }
 
 export interface VerifiedJwt {
   readonly issuer: string;
   readonly jti: string;
   readonly claims: JWTPayload;
-  /** Connected workspaces the token applies to (after `checkSubject` when the policy asks). */
+  /** The workspaces the token acts in: claimants whose own keys verified it (then `accept`). */
   readonly workspaces: Workspace[];
+  /** Claimants dropped because their key set could not be fetched. */
+  readonly unavailable: UnavailableKeys[];
+}
+
+/**
+ * What is known about a token so far, filled in as the checks run, for the refusal record of a
+ * token that fails (`withRefusal`): the claimed issuer/subject/jti (bounded, never the token) and
+ * the workspaces it was matched to.
+ */
+export interface VerifyFacts {
+  issuer?: string;
+  sub?: string;
+  jti?: string;
+  /** Workspaces matched by (issuer, app) — after the signature check, those that verified it. */
+  teamIds: string[];
 }
 
 /** Decodes the protected header; a string that is not a compact JWS fails `checkTyp` (step 1). */
@@ -60,31 +81,59 @@ function unverifiedClaims(jwt: string): JWTPayload {
   }
 }
 
+/** A claimed string value as a refusal fact: bounded, so a huge claim cannot bloat a log line. */
+const fact = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, 256) : undefined);
+
+/** Records the claimed issuer, subject and jti, if the payload decodes at all (the checks say why not). */
+function recordClaimed(jwt: string, facts: VerifyFacts): void {
+  let claimed: JWTPayload;
+  try {
+    claimed = decodeJwt(jwt);
+  } catch {
+    return;
+  }
+  const [iss, sub, jti] = [fact(claimed.iss), fact(claimed.sub), fact(claimed.jti)];
+  if (iss !== undefined) facts.issuer = iss;
+  if (sub !== undefined) facts.sub = sub;
+  if (jti !== undefined) facts.jti = jti;
+}
+
 /**
  * Authenticates a signed JWT as ordered, named checks (panva/oidc-provider style), each in its own
- * module with its own tests. The order is chosen so that no check trusts what a later one proves:
+ * module with its own tests. The order is chosen so that no check trusts what a later one proves,
+ * and so that trust stays bound to the tenant (DESIGN.md invariants; review #1):
  *
  * 1. `checkTyp` — explicit typing (RFC 8725 §3.11);
  * 2. `checkAlg` — asymmetric allowlist, before any key is touched (RFC 8725 §3.1);
- * 3. `checkIssuer` — the (still unverified) `iss` is a connected org, so the key set we fetch is
- *    one we already trust (no SSRF);
- * 4. `checkSignature` — against that org's JWKS; from here on the claims are authentic;
- * 5. `checkSubject` — `sub` is the workspace's Okta app (Universal Logout only);
- * 6. `checkAudience` — `aud` is this endpoint;
- * 7. `checkTimes` — `exp`/`nbf`/`iat` with 5 minutes of skew;
+ * 3. `checkIssuer` — the (still unverified) `iss` is a connected org, so every key set we fetch is
+ *    one a workspace already trusts (no SSRF);
+ * 3b. `checkSubject` (policy `claimants`) — the (still unverified) (`iss`, `sub`) pair names the
+ *    app of one or more workspaces: who the token is FOR is decided before whose key signed it;
+ * 4. `checkSignature` — per claimant, with that workspace's own keys only; the token acts only in
+ *    the workspaces whose keys verified it, and from here on the claims are authentic;
+ * 5. `checkAudience` — `aud` is this endpoint;
+ * 6. `checkTimes` — `exp`/`nbf`/`iat` with 5 minutes of skew;
+ * 7. policy `accept` — the receiving side is willing (Shared Signals switched on);
  * 8. `checkNotReplayed` — the `jti` is consumed by a conditional write, last, so only a token that
  *    passed every other check can consume it.
  */
-export async function verifySignedJwt(jwt: string, env: VerifyEnv, policy: VerifyPolicy): Promise<VerifiedJwt> {
+export async function verifySignedJwt(jwt: string, env: VerifyEnv, policy: VerifyPolicy, facts: VerifyFacts = { teamIds: [] }): Promise<VerifiedJwt> {
   const hdr = header(jwt);
+  recordClaimed(jwt, facts);
   checkTyp(hdr, policy.typ);
   checkAlg(hdr);
-  const connected = await checkIssuer(unverifiedClaims(jwt).iss, env.loadWorkspaces);
-  const claims = await checkSignature(jwt, await env.keysFor(connected.issuer, connected.workspaces));
-  const workspaces = policy.checkSubject ? checkSubject(claims.sub, connected.workspaces) : connected.workspaces;
+  const unverified = unverifiedClaims(jwt);
+  const connected = await checkIssuer(unverified.iss, env.loadWorkspaces);
+  const claimants = policy.claimants(unverified, connected.issuer, connected.workspaces);
+  facts.teamIds = claimants.map((c) => c.workspace.id);
+  const verified = await checkSignatureOfClaimants(jwt, claimants, env.keysOf);
+  facts.teamIds = verified.workspaces.map((w) => w.id);
+  const { claims } = verified;
   checkAudience(claims.aud, policy.audience);
   const nowSeconds = Math.floor(env.now().getTime() / 1000);
   const until = checkTimes(claims, nowSeconds, policy.times);
+  const workspaces = policy.accept ? policy.accept(verified.workspaces, claims) : verified.workspaces;
+  facts.teamIds = workspaces.map((w) => w.id);
   const jti = await checkNotReplayed(env.jtis, connected.issuer, claims.jti, until, nowSeconds);
-  return { issuer: connected.issuer, jti, claims, workspaces };
+  return { issuer: connected.issuer, jti, claims, workspaces, unavailable: verified.unavailable };
 }

@@ -197,9 +197,11 @@ describe('IdP-initiated sign-in (Okta dashboard tile, OIDC Core §4)', () => {
     expect(res.status).toBe(200);
   });
 
-  it('resolves an iss alone to its only workspace, and reads userinfo when the ID token is thin', async () => {
+  it('resolves an iss alone to its only workspace once proven (review #20), and reads userinfo when the ID token is thin', async () => {
     const thin = await connectWorkspace(stack, thinOkta, { name: 'Thin', jitEnabled: true });
     secrets.add(thin.client.clientSecret);
+    // The first sign-in through the workspace's own link proves its claim of the org.
+    expect((await exchange(await signIn({ team_id: thin.teamId }, THIN))).res.status).toBe(200);
     const landing = await signIn({ iss: thinOkta.issuer }, THIN);
     const { res } = await exchange(landing);
     expect(res.status).toBe(200);
@@ -214,7 +216,9 @@ describe('IdP-initiated sign-in (Okta dashboard tile, OIDC Core §4)', () => {
     expect(l.text).toContain('do not mix US and EU URLs');
   });
 
-  it('refuses an iss shared by several workspaces unless team_id names one (ambiguous_issuer)', async () => {
+  it('refuses an iss shared by several proven workspaces unless team_id names one (ambiguous_issuer)', async () => {
+    // Main is proven by the sign-ins above; a sign-in through JIT Co's own link proves it too (review #20).
+    expect((await exchange(await signIn({ team_id: jit.teamId }, CAROL))).res.status).toBe(200);
     const l = await signIn({ iss: okta.issuer });
     expect(l.status).toBe(400);
     expect(refusalCode(l)).toBe('ambiguous_issuer');

@@ -101,17 +101,28 @@ describe('checkIssuer', () => {
 describe('checkSubject', () => {
   const a = ws({ id: 'a', okta: okta('client-a') });
   const b = ws({ id: 'b', okta: okta('client-b') });
-  const s = ws({ id: 's', saml: { idpSsoUrl: 'https://x', idpEntityId: ISSUER, idpCertificates: [], allowIdpInitiated: true, appInstanceId: '0oa-saml', updatedAt: '' } });
+  const saml = { idpSsoUrl: 'https://x', idpEntityId: 'http://www.okta.com/exk1', idpCertificates: ['pem-s'], allowIdpInitiated: true, appInstanceId: '0oa-saml', updatedAt: '' };
+  const s = ws({ id: 's', saml: { ...saml, oktaOrgUrl: ISSUER } });
+  const ids = (cs: { workspace: Workspace }[]) => cs.map((c) => c.workspace.id);
 
-  it('picks the workspace whose OIDC client id is the sub (one org, several workspaces)', () => {
-    expect(checkSubject('client-b', [a, b, s]).map((w) => w.id)).toEqual(['b']);
+  it('picks the workspace whose OIDC client id is the sub (one org, several workspaces), trusting the org JWKS', () => {
+    const picked = checkSubject('client-b', ISSUER, [a, b, s]);
+    expect(ids(picked)).toEqual(['b']);
+    expect(picked[0]!.keys).toEqual([{ kind: 'org-jwks', issuer: ISSUER }]);
   });
-  it('matches a SAML app instance id', () => {
-    expect(checkSubject('0oa-saml', [a, b, s]).map((w) => w.id)).toEqual(['s']);
+  it('matches a SAML app instance id, trusting only that workspace’s own certificates (review #1)', () => {
+    const picked = checkSubject('0oa-saml', `${ISSUER}/`, [a, b, s]);
+    expect(ids(picked)).toEqual(['s']);
+    expect(picked[0]!.keys).toEqual([{ kind: 'saml-certificates', teamId: 's', certificates: ['pem-s'] }]);
+  });
+  it('needs the app to live in the token’s org: a SAML app of another org or a client id of another org does not match', async () => {
+    const elsewhere = ws({ id: 'e', saml: { ...saml, oktaOrgUrl: 'https://other.okta.com' }, okta: okta('client-e', 'https://other.okta.com') });
+    expect(await refusedBy(() => checkSubject('0oa-saml', ISSUER, [elsewhere]))).toMatchObject({ check: 'checkSubject' });
+    expect(await refusedBy(() => checkSubject('client-e', ISSUER, [elsewhere]))).toMatchObject({ check: 'checkSubject' });
   });
   it('refuses an unknown or missing sub', async () => {
-    expect(await refusedBy(() => checkSubject('client-z', [a, b]))).toMatchObject({ check: 'checkSubject' });
-    expect(await refusedBy(() => checkSubject(undefined, [a]))).toMatchObject({ check: 'checkSubject' });
+    expect(await refusedBy(() => checkSubject('client-z', ISSUER, [a, b]))).toMatchObject({ check: 'checkSubject' });
+    expect(await refusedBy(() => checkSubject(undefined, ISSUER, [a]))).toMatchObject({ check: 'checkSubject' });
   });
 });
 

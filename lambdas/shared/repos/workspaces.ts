@@ -82,6 +82,27 @@ export interface Workspace {
   emailDomains: string[];
 }
 
+/**
+ * A workspace's claim of an IdP issuer (the issuer lookup item). Anyone may claim any issuer; the
+ * claim is proven for an OIDC client id once a sign-in through the workspace's own connection
+ * succeeded with an ID token from that issuer for that client id (review #20). Changing the client
+ * id leaves the old proof behind, which then no longer counts.
+ */
+export interface IssuerClaim {
+  readonly teamId: string;
+  /** The OIDC client id a successful sign-in proved this claim for. */
+  readonly provenClientId?: string;
+  readonly provenAt?: string;
+}
+
+function issuerClaimFrom(item: Item): IssuerClaim {
+  return {
+    teamId: String(item.teamId),
+    ...(typeof item.provenClientId === 'string' ? { provenClientId: item.provenClientId } : {}),
+    ...(typeof item.provenAt === 'string' ? { provenAt: item.provenAt } : {}),
+  };
+}
+
 /** Role catalogue of a new workspace (DESIGN.md: `admin` and `member`, default `member`). */
 export const DEFAULT_ROLES: Role[] = [
   { id: 'admin', displayName: 'Admin', description: 'Manages the workspace, its members and its integrations.' },
@@ -149,12 +170,46 @@ export class WorkspaceRepo {
 
   /** Workspaces connected to an IdP issuer (Okta org URL or SAML entity id). */
   async findByIssuer(issuer: string): Promise<string[]> {
+    return (await this.issuerClaims(issuer)).map((c) => c.teamId);
+  }
+
+  /**
+   * The workspaces' claims of an IdP issuer (the issuer lookup items), with their proof. A claim is
+   * what an admin typed; only a proven one routes iss-only sign-ins (review #20).
+   */
+  async issuerClaims(issuer: string): Promise<IssuerClaim[]> {
     const out = await this.db.query({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.issuerPartition(issuer) },
       Limit: 100,
     });
-    return (out.Items ?? []).map((it) => String(it.teamId));
+    return (out.Items ?? []).map(issuerClaimFrom);
+  }
+
+  /**
+   * A workspace with its claim of one issuer, in one round trip (the OIDC callback reads both: the
+   * claim tells whether this sign-in must record its proof).
+   */
+  async getWithIssuerClaim(teamId: string, issuer: string): Promise<{ workspace?: Workspace; claim?: IssuerClaim }> {
+    const [w, c] = await this.db.batchGet([keys.workspace(teamId), keys.issuer(issuer, teamId)]);
+    return { ...(w ? { workspace: fromItem(w) } : {}), ...(c ? { claim: issuerClaimFrom(c) } : {}) };
+  }
+
+  /**
+   * The transaction item that records a workspace's claim of an Okta issuer as proven for a client
+   * id: an ID token from that issuer was verified for that client id and the sign-in succeeded. It
+   * is committed in the sign-in's own transaction. The condition keeps it from resurrecting a claim
+   * the admin removed meanwhile (an Update would otherwise create the item).
+   */
+  static issuerProofItem(issuer: string, teamId: string, clientId: string, at: Date): TransactItem {
+    return {
+      Update: {
+        Key: keys.issuer(issuer, teamId),
+        UpdateExpression: 'SET provenClientId = :c, provenAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND teamId = :t',
+        ExpressionAttributeValues: { ':c': clientId, ':at': at.toISOString(), ':t': teamId },
+      },
+    };
   }
 
   /**

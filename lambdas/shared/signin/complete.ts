@@ -36,6 +36,11 @@ export interface SignInAssertion {
    * RelayState `/projects/42`), passed on as `next` beside the one-time code.
    */
   readonly appPath?: string;
+  /**
+   * Protocol-specific items committed in the sign-in's own transaction, after the others (OIDC:
+   * the proof of the workspace's Okta issuer claim, review #20).
+   */
+  readonly alsoCommit?: readonly TransactItem[];
 }
 
 /** Who may sign in with a protocol: the workspace's switches for it. */
@@ -259,6 +264,7 @@ async function startSession(
       }),
     );
   }
+  items.push(...(a.alsoCommit ?? []));
   try {
     await deps.db.transact(items);
   } catch (err) {

@@ -53,7 +53,8 @@ export const REFUSALS = {
   },
   ambiguous_issuer: {
     status: 400,
-    title: 'Several workspaces use this Okta org',
+    // Several workspaces use the org, or none has proven its claim yet (review #20): either way the org alone names no workspace.
+    title: 'This Okta org does not name one workspace',
     fix: (c: Config) =>
       `Set the Okta app's Initiate login URI to name the workspace: ${c.API_URL}/api/okta/oidc/login?team_id={app.team_id} (with the team_id tenant setting).`,
   },

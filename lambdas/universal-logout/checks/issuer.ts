@@ -16,12 +16,6 @@ export function trustsIssuer(w: Workspace, iss: string): boolean {
   return (w.okta !== undefined && normalizeIssuer(w.okta.issuer) === n) || (w.saml?.oktaOrgUrl !== undefined && normalizeIssuer(w.saml.oktaOrgUrl) === n);
 }
 
-/** True when the issuer is trusted only through SAML apps: its key is the SAML signing certificate, not a JWKS. */
-export function samlOnly(workspaces: readonly Workspace[], iss: string): boolean {
-  const n = normalizeIssuer(iss);
-  return !workspaces.some((w) => w.okta !== undefined && normalizeIssuer(w.okta.issuer) === n);
-}
-
 /**
  * `iss` must be an Okta org that a workspace of this stack is connected to. It runs on the
  * *unverified* claim, before the signature check, on purpose: the issuer decides which key set we

@@ -1,11 +1,14 @@
 import { compactVerify, errors, type CompactVerifyGetKey, type JWTPayload } from 'jose';
 import { KeySetUnavailable } from '../../shared/jwks.js';
+import type { Workspace } from '../../shared/repos/workspaces.js';
 import { ALLOWED_ALGS } from './alg.js';
 import { TokenCheckFailed } from './errors.js';
+import { keySourceId, type Claimant, type KeySource } from './subject.js';
 
 /**
- * Verifies the JWS signature against the connected org's key set (Okta UL guide: "the same key used
- * for signing ID tokens", i.e. the org JWKS) and returns the now-authentic claims. An unknown `kid`
+ * Verifies the JWS signature against one key set a workspace trusts (Okta UL guide: "the same key
+ * used for signing ID tokens", i.e. the org JWKS, or the SAML app's signing certificate) and
+ * returns the now-authentic claims. An unknown `kid`
  * makes the key set refetch once (rate-limited by jose's cooldown) so Okta's key rotation works.
  * A key set that cannot be fetched is a 503 (retry later), not a 401.
  */
@@ -59,4 +62,63 @@ async function verifyWithAnyMatchingKey(jwt: string, keys: CompactVerifyGetKey) 
     }
     throw new errors.JWSSignatureVerificationFailed();
   }
+}
+
+/** A workspace whose own keys could not be fetched while the token was checked (logged by the caller). */
+export interface UnavailableKeys {
+  readonly teamId: string;
+  readonly error: KeySetUnavailable;
+}
+
+/** The signature check's outcome over several claimants. */
+export interface ClaimantsVerified {
+  /** The authentic claims (the same payload whichever key verified it). */
+  readonly claims: JWTPayload;
+  /** The claimants whose own keys verified the token: the only workspaces the token may act in. */
+  readonly workspaces: Workspace[];
+  /** Claimants whose key set was unreachable (they are not acted in; the others still are). */
+  readonly unavailable: UnavailableKeys[];
+}
+
+/**
+ * Step 4 over the claimants of `checkSubject`: each workspace verifies the token with its OWN key
+ * sources only, separately (review #1). The token acts in exactly the workspaces whose keys
+ * verified it; a claimant whose keys fail or cannot be fetched (a wrong domain, a failing
+ * discovery, an attacker's certificate) drops out without changing the outcome for the others.
+ * Claimants sharing a key source (one org JWKS) verify once.
+ *
+ * When no claimant verifies: 503 if some claimant's key set was unreachable (a genuine token may
+ * be among them, so the transmitter should retry), else the first claimant's 401.
+ */
+export async function checkSignatureOfClaimants(
+  jwt: string,
+  claimants: readonly Claimant[],
+  keysOf: (source: KeySource) => Promise<CompactVerifyGetKey>,
+): Promise<ClaimantsVerified> {
+  const attempts = new Map<string, Promise<JWTPayload | Error>>();
+  const attempt = (source: KeySource): Promise<JWTPayload | Error> => {
+    const id = keySourceId(source);
+    let p = attempts.get(id);
+    if (!p) {
+      p = (async () => checkSignature(jwt, await keysOf(source)))().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+      attempts.set(id, p);
+    }
+    return p;
+  };
+  const outcomes = await Promise.all(
+    claimants.map(async (c) => {
+      const results = await Promise.all(c.keys.map(attempt));
+      return { c, claims: results.find((r): r is JWTPayload => !(r instanceof Error)), errors: results.filter((r): r is Error => r instanceof Error) };
+    }),
+  );
+  const verified = outcomes.filter((o) => o.claims !== undefined);
+  const unavailable = outcomes.flatMap((o) =>
+    o.claims === undefined ? o.errors.filter((e): e is KeySetUnavailable => e instanceof KeySetUnavailable).map((error) => ({ teamId: o.c.workspace.id, error })) : [],
+  );
+  if (verified.length > 0) {
+    return { claims: verified[0]!.claims!, workspaces: [...new Map(verified.map((o) => [o.c.workspace.id, o.c.workspace])).values()], unavailable };
+  }
+  if (unavailable.length > 0) throw unavailable[0]!.error;
+  const errorsSeen = outcomes.flatMap((o) => o.errors);
+  throw errorsSeen.find((e) => e instanceof TokenCheckFailed) ?? errorsSeen[0] ?? new TokenCheckFailed('checkSignature', 'The JWT signature is invalid.');
 }
