@@ -10,6 +10,7 @@ import {
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type AttributeDefinition,
@@ -29,6 +30,11 @@ export interface DynamoDbLocalOptions {
    * second once warm (measured here). Benchmarks want it; `npm start` and tests want a fast start.
    */
   readonly fullJit?: boolean;
+  /**
+   * Called once if the JVM exits on its own after it answered (a crash, an OOM kill, `kill -9`), with
+   * its exit status and the tail of its output; not called after `stop()`.
+   */
+  readonly onUnexpectedExit?: (exit: { code: number | null; output: string }) => void;
 }
 
 /** A running DynamoDB Local. */
@@ -36,6 +42,8 @@ export interface DynamoDbLocal {
   /** `http://127.0.0.1:<port>`, for `DYNAMODB_ENDPOINT`. */
   readonly endpoint: string;
   readonly port: number;
+  /** Process id of the JVM itself (not of its watchdog), e.g. for a test that kills it. */
+  readonly pid: number | undefined;
   /** Stops the JVM (its whole process group) and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -75,7 +83,15 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await freePort());
     try {
-      return await launch({ java, jarDir, port, ...(dbPath ? { dbPath } : {}), timeoutMs: opts.startTimeoutMs ?? 20_000, fullJit: opts.fullJit === true });
+      return await launch({
+        java,
+        jarDir,
+        port,
+        ...(dbPath ? { dbPath } : {}),
+        timeoutMs: opts.startTimeoutMs ?? 20_000,
+        fullJit: opts.fullJit === true,
+        ...(opts.onUnexpectedExit ? { onUnexpectedExit: opts.onUnexpectedExit } : {}),
+      });
     } catch (err) {
       if (attempt < attempts && err instanceof PortInUse) continue;
       throw err;
@@ -92,6 +108,7 @@ interface LaunchSpec {
   dbPath?: string;
   timeoutMs: number;
   fullJit: boolean;
+  onUnexpectedExit?: DynamoDbLocalOptions['onUnexpectedExit'];
 }
 
 /**
@@ -103,6 +120,8 @@ interface LaunchSpec {
 const WATCHDOG = [
   'java="$1"; parent="$2"; shift 2',
   '"$java" "$@" & child=$!',
+  // The JVM's pid, first line on stdout: `pid` of the handle (a test kills the JVM, not the watchdog).
+  'echo "jvm-pid:$child"',
   `trap 'kill "$child" 2>/dev/null; wait "$child"; exit 143' TERM INT HUP`,
   'while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1 & wait $!; done',
   'kill "$child" 2>/dev/null',
@@ -130,9 +149,11 @@ async function launch(spec: LaunchSpec): Promise<DynamoDbLocal> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let jvmPid: number | undefined;
   const collect = (chunk: Buffer): void => {
     // Only the start-up banner and errors matter; keep the tail bounded.
     output = (output + chunk.toString('utf8')).slice(-8_000);
+    jvmPid ??= Number(/jvm-pid:(\d+)/.exec(output)?.[1]) || undefined;
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
@@ -182,13 +203,132 @@ async function launch(spec: LaunchSpec): Promise<DynamoDbLocal> {
     }
     await sleep(50);
   }
-  // From here on its output is noise (request logs are off by default); stop buffering it.
-  child.stdout?.removeListener('data', collect);
-  child.stderr?.removeListener('data', collect);
-  child.stdout?.resume();
-  child.stderr?.resume();
+  // From here on its output is mostly noise (request logs are off by default); the bounded tail
+  // stays, for the message of an unexpected exit.
+  void exited.then((code) => {
+    if (!stopped) {
+      process.removeListener('exit', onExit);
+      spec.onUnexpectedExit?.({ code, output: output.replace(/jvm-pid:\d+\n?/, '').trim() });
+    }
+  });
   unrefChild(child);
-  return { endpoint, port: spec.port, stop };
+  return { endpoint, port: spec.port, pid: jvmPid, stop };
+}
+
+/** Options of `startSupervisedDynamoDbLocal`. */
+export interface SupervisorOptions extends Omit<DynamoDbLocalOptions, 'onUnexpectedExit'> {
+  /** Where the supervisor's lines go (default `console.error`). */
+  readonly log?: (line: string) => void;
+  /** Waits before each restart attempt after a crash; the last one repeats. Default 250 ms, 1 s, 2 s, 4 s. */
+  readonly backoffMs?: readonly number[];
+  /** A restarted JVM that dies (or fails to start) within this time counts as a quick crash. Default 10 s. */
+  readonly quickCrashMs?: number;
+  /** Give up after this many quick crashes in a row. Default 5. */
+  readonly maxQuickCrashes?: number;
+  /** Called once when the supervisor gives up. */
+  readonly onGiveUp?: (reason: string) => void;
+}
+
+/** A DynamoDB Local that is restarted when it dies. */
+export interface SupervisedDynamoDbLocal extends DynamoDbLocal {
+  /** Process id of the current JVM (changes with each restart; undefined while down). */
+  readonly pid: number | undefined;
+  /** How many times it was restarted after dying. */
+  readonly restarts: number;
+  /** `up`, `restarting` (dead, a restart is pending or starting) or `gave-up`. */
+  readonly state: 'up' | 'restarting' | 'gave-up';
+}
+
+/**
+ * DynamoDB Local under supervision, for `npm start`: if the JVM dies, the supervisor says so, and
+ * starts it again on the SAME port and data folder, so the handlers' `DYNAMODB_ENDPOINT` stays valid
+ * and the data is still there (the storage is an outage while it is down: requests get 503). Repeated
+ * crashes right after starting (a corrupt database, a full disk) back off, then end in a clear
+ * message instead of a restart loop.
+ */
+export async function startSupervisedDynamoDbLocal(opts: SupervisorOptions = {}): Promise<SupervisedDynamoDbLocal> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const backoff = opts.backoffMs && opts.backoffMs.length > 0 ? opts.backoffMs : [250, 1_000, 2_000, 4_000];
+  const quickCrashMs = opts.quickCrashMs ?? 10_000;
+  const maxQuickCrashes = opts.maxQuickCrashes ?? 5;
+  let current: DynamoDbLocal | undefined;
+  let state: SupervisedDynamoDbLocal['state'] = 'up';
+  let stopped = false;
+  let restarts = 0;
+  let quickCrashes = 0;
+  let startedAt = Date.now();
+  let restarting: Promise<void> | undefined;
+
+  const base: DynamoDbLocalOptions = {
+    ...(opts.dbPath !== undefined ? { dbPath: opts.dbPath } : {}),
+    ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
+    ...(opts.fullJit !== undefined ? { fullJit: opts.fullJit } : {}),
+  };
+  const onDeath = (exit: { code: number | null; output: string }): void => {
+    if (stopped) return;
+    current = undefined;
+    const quick = Date.now() - startedAt < quickCrashMs;
+    quickCrashes = quick ? quickCrashes + 1 : 1;
+    const why = exit.code === null ? 'was killed' : `exited with status ${exit.code}${exit.code === 137 ? ' (SIGKILL)' : ''}`;
+    log(`[dynamodb] DynamoDB Local ${why}; the API answers 503 until it is back. Restarting it on port ${port} with the same data…`);
+    restarting = restart();
+  };
+  const first = await startDynamoDbLocal({ ...base, ...(opts.port !== undefined ? { port: opts.port } : {}), onUnexpectedExit: onDeath });
+  const port = first.port;
+  current = first;
+
+  async function restart(): Promise<void> {
+    state = 'restarting';
+    const began = Date.now();
+    while (!stopped) {
+      if (quickCrashes > maxQuickCrashes) {
+        state = 'gave-up';
+        const reason =
+          `[dynamodb] DynamoDB Local crashed ${maxQuickCrashes} times in a row right after starting; giving up. ` +
+          'The API answers 503 until `npm start` is restarted. Check the data folder and the Java installation.';
+        log(reason);
+        opts.onGiveUp?.(reason);
+        return;
+      }
+      await sleep(backoff[Math.min(quickCrashes - 1, backoff.length - 1)] ?? 1_000);
+      if (stopped) return;
+      try {
+        startedAt = Date.now();
+        const next = await startDynamoDbLocal({ ...base, port, onUnexpectedExit: onDeath });
+        if (stopped) {
+          await next.stop();
+          return;
+        }
+        current = next;
+        restarts += 1;
+        state = 'up';
+        log(`[dynamodb] DynamoDB Local is back on port ${port} (down ${Date.now() - began} ms).`);
+        return;
+      } catch (err) {
+        quickCrashes += 1;
+        log(`[dynamodb] restart failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      }
+    }
+  }
+
+  return {
+    endpoint: first.endpoint,
+    port,
+    get pid() {
+      return current?.pid;
+    },
+    get restarts() {
+      return restarts;
+    },
+    get state() {
+      return state;
+    },
+    async stop() {
+      stopped = true;
+      await restarting;
+      await current?.stop();
+    },
+  };
 }
 
 /** Lets a script end while DynamoDB Local still runs: callers own its lifetime through `stop()`. */
@@ -223,8 +363,9 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
 }
 
 /**
- * Creates the single table described by `TABLE` (on-demand, both GSIs projecting ALL) unless it
- * exists, then enables TTL on it: the same shape the CDK stack deploys.
+ * Creates the single table described by `TABLE` (on-demand, both GSIs projecting ALL, a NEW_IMAGE
+ * stream for the outbox) unless it exists, then enables TTL on it: the same shape the CDK stack
+ * deploys. A table made before the outbox existed gets its stream here.
  */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = localDynamoClient(endpoint);
@@ -249,6 +390,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
             ],
             Projection: { ProjectionType: 'ALL' },
           })),
+          StreamSpecification: OUTBOX_STREAM,
         }),
       );
       // DynamoDB Local creates tables synchronously; the waiter costs one call and keeps AWS semantics.
@@ -265,9 +407,25 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
         }),
       );
     }
+    await ensureStream(client, tableName);
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * The table's stream carries every committed change to the outbox consumer (dev/stream-poller.ts
+ * here, a Lambda on AWS); NEW_IMAGE is all it reads, as in lib/idp-bridge-stack.ts.
+ */
+const OUTBOX_STREAM = { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } as const;
+
+/** Turns the stream on for a table created without one (data from before the outbox). */
+async function ensureStream(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const spec = Table?.StreamSpecification;
+  // A NEW_AND_OLD_IMAGES stream carries the new image too; anything else needs the outbox stream.
+  if (spec?.StreamEnabled && (spec.StreamViewType === 'NEW_IMAGE' || spec.StreamViewType === 'NEW_AND_OLD_IMAGES')) return;
+  await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: OUTBOX_STREAM }));
 }
 
 async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { ensureTable, startDynamoDbLocal } from './dynamodb-local.js';
+import { ensureTable, startSupervisedDynamoDbLocal, type SupervisedDynamoDbLocal } from './dynamodb-local.js';
 import { ensureLocalSecrets, localEnv } from './env.js';
 import { startLocalServer, type ExtraRoutes, type LocalServer } from './server.js';
 
@@ -37,6 +37,10 @@ export interface StackOptions {
    * Installed with the server, so it may delegate to something `afterStart` creates later.
    */
   readonly extraRoutes?: ExtraRoutes;
+  /** Where the database supervisor reports a dead JVM and its restart; default `console.error`. */
+  readonly log?: (line: string) => void;
+  /** Waits between restart attempts of a dead DynamoDB Local (see `startSupervisedDynamoDbLocal`). */
+  readonly restartBackoffMs?: readonly number[];
 }
 
 /** What a started stack tells its users. */
@@ -56,6 +60,8 @@ export interface StackInfo {
 
 /** A running local stack. */
 export interface Stack extends StackInfo {
+  /** The supervised DynamoDB Local this stack started (absent with `dynamoEndpoint`). */
+  readonly database?: SupervisedDynamoDbLocal;
   /** Stops what `startStack` started (afterStart's cleanup, the API, DynamoDB Local). Idempotent. */
   stop(): Promise<void>;
 }
@@ -95,12 +101,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const secretsReady = ensureLocalSecrets(secretsFile, opts.adminKey ? { adminKey: opts.adminKey } : {});
     secretsReady.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
     let endpoint: string;
+    let database: SupervisedDynamoDbLocal | undefined;
     if (opts.dynamoEndpoint) {
       endpoint = opts.dynamoEndpoint;
     } else {
-      const ddb = await startDynamoDbLocal(opts.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') });
+      // Supervised: a JVM that dies is restarted on the same port and data, so a crash is an
+      // outage (503s) rather than the end of the stack (issue 8).
+      const ddb = await startSupervisedDynamoDbLocal({
+        ...(opts.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') }),
+        ...(opts.log ? { log: opts.log } : {}),
+        ...(opts.restartBackoffMs ? { backoffMs: opts.restartBackoffMs } : {}),
+      });
       cleanups.push(() => ddb.stop());
       endpoint = ddb.endpoint;
+      database = ddb;
     }
     const secrets = await secretsReady;
     await ensureTable(endpoint, tableName);
@@ -130,7 +144,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const info: StackInfo = { url: server.url, adminKey: secrets.adminKey, env, endpoint, tableName, dataDir };
     const afterStop = await opts.afterStart?.(info);
     if (afterStop) cleanups.push(afterStop);
-    return { ...info, stop };
+    return { ...info, stop, ...(database ? { database } : {}) };
   } catch (err) {
     await stop();
     throw err;

@@ -6,7 +6,8 @@
  * `LOG_LEVEL`; `DEMO=0` skips the demo (the Okta stand-in, the demo workspace and app), `OKTA_PORT`
  * picks the stand-in's port (default `PORT` + 1000, so that it never takes the port of a second
  * region started at `PORT` + 1). Ctrl-C stops everything it started, DynamoDB Local and the
- * stand-in included.
+ * stand-in included. If the DynamoDB Local JVM dies, a `[dynamodb]` line says so, the API answers
+ * 503 meanwhile, and the JVM is restarted on the same port and data (dev/dynamodb-local.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { startDemo, type Demo } from './demo/index.js';
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
       `  API:        ${stack.url}`,
       `  Admin UI:   ${stack.url}/admin`,
       `  Admin key:  ${stack.adminKey}`,
-      `  Data:       ${stack.dataDir} (DynamoDB Local at ${stack.endpoint})`,
+      `  Data:       ${stack.dataDir} (DynamoDB Local at ${stack.endpoint}${stack.database ? ', restarted if it dies' : ''})`,
       ...(demo ? demoLines(demo, stack) : []),
       '',
       `  curl -H "Authorization: Bearer ${stack.adminKey}" -H 'content-type: application/json' -X POST ${stack.url}/api/admin/workspaces -d '{"name":"Acme"}'`,
