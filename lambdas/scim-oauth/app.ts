@@ -40,7 +40,16 @@ export interface ScimOAuthOptions {
 
 /** The platform's extra redirect URIs (`SCIM_OAUTH_REDIRECT_URIS`: a JSON array or a comma-separated list). */
 function configuredAllowlist(config: Config): string[] {
-  return parseRedirectAllowlist(config.SCIM_OAUTH_REDIRECT_URIS);
+  return parseRedirectAllowlist(config.SCIM_OAUTH_REDIRECT_URIS, { allowHttp: config.LOCAL_MODE });
+}
+
+/** The client id a refused `client_secret_basic` request claimed (the part before `:`), never the secret. */
+function claimedBasicClientId(req: HttpRequest): string | undefined {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  return i > 0 ? decoded.slice(0, i) : undefined;
 }
 
 /** The token response (RFC 6749 §5.1): never cached. */
@@ -314,7 +323,7 @@ export function createScimOAuthApp(deps: Deps, opts: ScimOAuthOptions = {}): App
       if (err instanceof OAuthError) {
         const { store } = await repos();
         const where = await store.whereIs(form.grant_type, form.grant_type === 'refresh_token' ? form.refresh_token : form.code);
-        return refuse(where, form.client_id ?? '(none)', form.grant_type ?? '(none)', 'client_auth_failed', err);
+        return refuse(where, form.client_id ?? claimedBasicClientId(req) ?? '(none)', form.grant_type ?? '(none)', 'client_auth_failed', err);
       }
       throw err;
     }

@@ -108,8 +108,8 @@ export function createTokensApp(deps: Deps): App {
       const ws = !known?.teamId && teamId && TEAM_ID.test(teamId) ? await deps.db.get(WorkspaceRepo.key(teamId)) : undefined;
       const target = known?.teamId ?? (ws ? teamId : undefined);
       // Only what kind of credential came, never any of it: a wrong key may be a typo of the right one.
-      const credentialKind = !presented ? 'none' : parseToken(presented) ? `${parseToken(presented)!.kind}_token` : 'opaque';
-      throw withRefusal(err, { ...known, cause, ...(target ? { teamId: target } : {}), detail: { ...known?.detail, endpoint: req.routeKey, credentialKind } });
+      const presentedKind = !presented ? 'none' : parseToken(presented) ? `${parseToken(presented)!.kind}_token` : 'opaque';
+      throw withRefusal(err, { ...known, cause, ...(target ? { teamId: target } : {}), detail: { ...known?.detail, endpoint: req.routeKey, presentedKind } });
     }
   }
 

@@ -285,26 +285,61 @@ describe('refusal tracing: admin and host-app keys (review #6)', () => {
     const res = await anon.post(`/api/workspaces/${acme.teamId}/users/u-1/tokens`, { kind: 'api' }, { token: 'not-the-key' });
     expect(res.status).toBe(401);
     const rec = (await auditExport(acme.teamId)).records.find((r) => r.action === 'token.refused');
-    expect(rec?.after).toMatchObject({ cause: 'token.platform_key_wrong', status: 401, credentialKind: 'opaque' });
+    expect(rec?.after).toMatchObject({ cause: 'token.platform_key_wrong', status: 401, presentedKind: 'opaque' });
     expect(JSON.stringify(rec)).not.toContain('not-the-key');
   });
 });
 
 describe('refusal tracing: SCIM OAuth records once (review #6)', () => {
+  const CALLBACK = 'https://system-admin.okta.com/admin/app/cpc/acme_scim/oauth/callback';
   const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 
-  it('records repeated wrong platform keys on the consent form as one scim_oauth.refused record, counted', async () => {
-    const q = new URLSearchParams({
-      response_type: 'code',
-      client_id: stack.secrets.scimOAuthClient.clientId,
-      redirect_uri: 'https://system-admin.okta.com/admin/app/cpc/acme_scim/oauth/callback',
-      scope: 'scim.read',
-      state: 's1',
-    });
+  /** The hidden fields of the authorization page a platform operator fills in. */
+  async function authorizeFields(): Promise<Record<string, string>> {
+    const q = new URLSearchParams({ response_type: 'code', client_id: stack.secrets.scimOAuthClient.clientId, redirect_uri: CALLBACK, scope: 'scim.read', state: 's1' });
     const page = await anon.get(`/api/okta/scim/oauth/authorize?${q.toString()}`);
     expect(page.status).toBe(200);
     const fields: Record<string, string> = {};
     for (const m of page.text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescape(m[1]!)] = unescape(m[2]!);
+    return fields;
+  }
+
+  it('records repeated wrong client secrets for one code as one scim_oauth.refused record, and a grant refusal as another', async () => {
+    const approved = await anon.post('/api/okta/scim/oauth/authorize', new URLSearchParams({ ...(await authorizeFields()), team_id: other.teamId, admin_key: stack.adminKey, decision: 'approve' }));
+    expect(approved.status).toBe(302);
+    const code = new URL(approved.headers.get('location')!).searchParams.get('code')!;
+    const before = (await auditExport(other.teamId)).records.filter((r) => r.action === 'scim_oauth.refused').length;
+    const basic = (secret: string) => `Basic ${Buffer.from(`${stack.secrets.scimOAuthClient.clientId}:${secret}`).toString('base64')}`;
+    const hours = new Set([hourOf(Date.now())]);
+    const wrong = [];
+    for (let i = 0; i < 3; i++) {
+      wrong.push(await anon.post('/api/okta/scim/oauth/token', new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK }), { headers: { authorization: basic(`wrong-secret-${i}`) } }));
+    }
+    const mismatch = await anon.post('/api/okta/scim/oauth/token', new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: `${CALLBACK}x` }), {
+      headers: { authorization: basic(stack.secrets.scimOAuthClient.clientSecret) },
+    });
+    hours.add(hourOf(Date.now()));
+    expect(wrong.map((r) => [r.status, (r.json as { error?: string }).error])).toEqual(Array(3).fill([401, 'invalid_client']));
+    expect([mismatch.status, (mismatch.json as { error?: string }).error]).toEqual([400, 'invalid_grant']);
+
+    const { records, text } = await auditExport(other.teamId);
+    const refused = records.filter((r) => r.action === 'scim_oauth.refused');
+    // One record per (cause, window): the wrong secrets share one, the redirect mismatch has its own.
+    expect(refused.length - before).toBe(2 * hours.size);
+    const byCause = new Map(refused.map((r) => [r.after!.cause, r]));
+    expect(byCause.get('scim_oauth.client_auth_failed')?.after).toMatchObject({ error: 'invalid_client', grantType: 'authorization_code', status: 401 });
+    expect(byCause.get('scim_oauth.client_auth_failed')?.actor).toMatchObject({ type: 'okta:scim-oauth', id: stack.secrets.scimOAuthClient.clientId });
+    expect(byCause.get('scim_oauth.redirect_uri_mismatch')?.after).toMatchObject({ error: 'invalid_grant', status: 400 });
+    expect(await bucketCount(other.teamId, 'scim_oauth.client_auth_failed', '127.0.0.1', hours)).toBe(3);
+    expect(refusalLines().map((l) => l.cause)).toEqual([...Array(3).fill('scim_oauth.client_auth_failed'), 'scim_oauth.redirect_uri_mismatch']);
+    expect(text).not.toContain(code);
+    expect(text).not.toContain('wrong-secret-');
+    expect(out.join('')).not.toContain(code);
+    expect(out.join('')).not.toContain(stack.secrets.scimOAuthClient.clientSecret);
+  });
+
+  it('records repeated wrong platform keys on the consent form as one scim_oauth.refused record, counted', async () => {
+    const fields = await authorizeFields();
 
     const before = (await auditExport(other.teamId)).records.filter((r) => r.action === 'scim_oauth.refused').length;
     const hours = new Set([hourOf(Date.now())]);
