@@ -18,6 +18,7 @@ import { ensureTable, localDynamoClient } from '../../dev/dynamodb-local.js';
 import { ensureLocalSecrets, localEnv, type LocalSecrets } from '../../dev/env.js';
 import { startLocalServer, type HandlerLoader } from '../../dev/server.js';
 import { startFaultProxy, type FaultControl, type FaultProxy } from '../../dev/fault-proxy.js';
+import { LocalEventSink, startStreamPoller, type DeliveredEvent } from '../../dev/stream-poller.js';
 
 /** Options of `startTestStack`. */
 export interface TestStackOptions {
@@ -60,6 +61,26 @@ export interface TestStack {
   close(): Promise<void>;
   /** The fault point between the handlers and the database (with `faults: true`). */
   readonly faults?: FaultControl;
+  /**
+   * Lifecycle events as the host app would receive them: read off the table's stream by the same
+   * outbox core the AWS consumer runs (dev/stream-poller.ts), so an event shows up only once its
+   * change committed, and a short while after the response.
+   */
+  readonly events: TestEvents;
+}
+
+/** The events delivered through the stack's outbox (deduplicated on `eventId`, as a consumer does). */
+export interface TestEvents {
+  /** Every event delivered so far, oldest first. */
+  all(): readonly DeliveredEvent[];
+  /** The first delivered event that satisfies `predicate`, waiting for it up to `timeoutMs` (default 10 s). */
+  waitFor(predicate: (e: DeliveredEvent) => boolean, timeoutMs?: number): Promise<DeliveredEvent>;
+  /** Makes the next `count` deliveries fail (all entries rejected, or the call thrown), as a bus outage would. */
+  failNext(count: number, how?: 'reject' | 'throw'): void;
+  /** How many of the failures asked for with `failNext` are still to come. */
+  pendingFailures(): number;
+  /** Deliveries of an event the sink had already received (at-least-once delivery, seen from the consumer). */
+  redeliveries(): number;
 }
 
 /** A test stack whose storage traffic goes through a fault proxy. */
@@ -119,10 +140,30 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     },
   });
 
+  // The poller reads the stream directly, never through the fault proxy: faults are for the handlers.
+  const sink = new LocalEventSink();
+  const poller = await startStreamPoller({
+    endpoint,
+    tableName,
+    publisher: sink,
+    region: env.REGION_ID ?? 'us',
+    intervalMs: 50,
+    maxBackoffMs: 500,
+    logger: { warn: () => undefined, error: (m, ...x) => console.error(`[outbox] ${m}`, ...x) },
+  });
+  const events: TestEvents = {
+    all: () => sink.all(),
+    waitFor: (predicate, timeoutMs) => sink.waitFor(predicate, timeoutMs),
+    failNext: (count, how) => sink.failNext(count, how),
+    pendingFailures: () => sink.pendingFailures(),
+    redeliveries: () => sink.redeliveries,
+  };
+
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closed ??= (async () => {
       await server.close();
+      await poller.stop();
       await proxy?.close();
       const client = localDynamoClient(endpoint);
       try {
@@ -135,5 +176,5 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     })();
     return closed;
   };
-  return { url: server.url, adminKey: secrets.adminKey, secrets, env, endpoint, tableName, close, ...(proxy ? { faults: proxy } : {}) };
+  return { url: server.url, adminKey: secrets.adminKey, secrets, env, endpoint, tableName, close, events, ...(proxy ? { faults: proxy } : {}) };
 }
