@@ -1,7 +1,8 @@
 /**
  * `npm run bench:scim`: idp-bridge's SCIM server against Ory Polis (`@boxyhq/saml-jackson`
- * 26.2.0) on one DynamoDB Local, in one run, with the workloads of shared/research/peer-bench.md,
- * then the DynamoDB Local floor on the same (warm) JVM. Prints a table and writes the figures to
+ * 26.2.0) on one DynamoDB Local, in one run, with the workloads of shared/research/peer-bench.md
+ * (W1–W5: create, filter, import, group membership, deactivation), then the DynamoDB Local floor
+ * on the same (warm) JVM. Prints a table and writes the figures to
  * bench/README.md (between the results markers) and `.bench-out/scim.json`.
  *
  * Bounded: every phase has a deadline and the whole run a hard limit (`BENCH_SCIM_TIMEOUT_S`,
@@ -16,16 +17,31 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../dev/dynamodb-local.js';
 import { startStack, type Stack } from '../dev/stack.js';
-import { measureCreateCeiling, measureFloor, warmUp, type CreateCeiling, type FloorResult } from './lib/floor.js';
+import { measureCreateCeiling, measureDeactivationCeiling, measureFloor, warmUp, type CreateCeiling, type DeactivationCeiling, type FloorResult } from './lib/floor.js';
 import type { LoadResult } from './lib/load.js';
 import type { ScimTarget } from './lib/scim-client.js';
-import { seedUsers, w1Create, w2Filter, w3Import, w4Members, type CallCounter, type CreateResult, type ImportResult, type MembershipResult, type Perf } from './lib/workloads.js';
+import {
+  seedUsers,
+  w1Create,
+  w2Filter,
+  w3Import,
+  w4Members,
+  w5Deactivate,
+  type CallCounter,
+  type CreateResult,
+  type DeactivationResult,
+  type ImportResult,
+  type MembershipResult,
+  type Perf,
+} from './lib/workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const QUICK = process.env.BENCH_QUICK === '1';
 const SIZES = QUICK
-  ? { w1c1: 100, w1c16: 300, w2: 500, importUsers: 1000, bigGroup: 1500, floor: 1000, polisImportUsers: 1000, polisBigDeadlineS: 10 }
-  : { w1c1: 500, w1c16: 2000, w2: 3000, importUsers: 10_000, bigGroup: 20_000, floor: 5000, polisImportUsers: 10_000, polisBigDeadlineS: 45 };
+  ? { w1c1: 100, w1c16: 300, w2: 500, w5: 300, importUsers: 1000, bigGroup: 1500, floor: 1000, polisImportUsers: 1000, polisBigDeadlineS: 10 }
+  : { w1c1: 500, w1c16: 2000, w2: 3000, w5: 2000, importUsers: 10_000, bigGroup: 20_000, floor: 5000, polisImportUsers: 10_000, polisBigDeadlineS: 45 };
+/** Live sessions each idp-bridge user holds when it is deactivated (a deactivated user usually has one). */
+const W5_SESSIONS_PER_USER = 1;
 const HARD_LIMIT_MS = Number(process.env.BENCH_SCIM_TIMEOUT_S ?? 1500) * 1000;
 const startedAt = Date.now();
 /** A phase deadline: `capS` seconds from now, never past the run's hard limit. */
@@ -39,6 +55,7 @@ interface ServerFigures {
   w2: Perf;
   w3: ImportResult;
   w4: MembershipResult;
+  w5: DeactivationResult;
   getById?: number;
   notes: string[];
 }
@@ -50,6 +67,12 @@ interface Server {
   /** A fresh tenant for W3/W4. */
   readonly importTarget: ScimTarget;
   readonly counter: CallCounter | undefined;
+  /** A fresh tenant for W5. */
+  readonly deactivateTarget: ScimTarget;
+  /** Gives each of these users live sessions before W5 (idp-bridge; Polis has no sessions). */
+  readonly giveSessions?: (userIds: readonly string[]) => Promise<void>;
+  /** How many of these users still have a live session (what a deactivation must leave at 0). */
+  readonly liveSessions?: (userIds: readonly string[]) => Promise<number>;
 }
 
 const better = <T extends { load: LoadResult }>(a: T | undefined, b: T): T => (a && a.load.opsPerSec >= b.load.opsPerSec ? a : b);
@@ -95,6 +118,33 @@ async function hotPaths(servers: Server[], rounds: number, endpoint: string): Pr
   return { figures: new Map([...best].map(([k, v]) => [k, { w1c1: v.w1c1!, w1c16: v.w1c16!, w2: v.w2! }])), ceiling: ceiling! };
 }
 
+/**
+ * W5, Okta's deactivation, for every server in alternating rounds like W1/W2 (better round kept),
+ * each round on users seeded for it (an inactive user's `active:false` is a no-op). idp-bridge's
+ * deactivation ceiling — its own storage calls without HTTP or logic — is measured right after
+ * its round, on the same JVM (the machine's load drifts over a run).
+ */
+async function deactivations(servers: Server[], rounds: number, endpoint: string): Promise<{ figures: Map<string, DeactivationResult>; ceiling: DeactivationCeiling }> {
+  let ceiling: DeactivationCeiling | undefined;
+  const best = new Map<string, DeactivationResult>();
+  for (let r = 1; r <= rounds; r++) {
+    for (const s of servers) {
+      log(`${s.name}: seeding ${SIZES.w5} users for W5 (round ${r})`);
+      const ids = await seedUsers(s.deactivateTarget, `deact${r}`, SIZES.w5, 32, phase(120));
+      if (s.giveSessions) await s.giveSessions(ids);
+      log(`${s.name}: W5 deactivate c16 (round ${r})`);
+      const w5 = await w5Deactivate(s.deactivateTarget, ids, 16, phase(120), s.counter, s.liveSessions);
+      if (w5.load.errors > 0) log(`${s.name}: W5 had ${w5.load.errors} errors`);
+      best.set(s.name, better(best.get(s.name), w5));
+      if (s.name === 'idp-bridge') {
+        log('idp-bridge deactivation ceiling: its storage calls alone, c16');
+        ceiling = better(ceiling, await measureDeactivationCeiling(endpoint, SIZES.w5, phase(90), W5_SESSIONS_PER_USER));
+      }
+    }
+  }
+  return { figures: best, ceiling: ceiling! };
+}
+
 /** W3 and W4 against one server, in a fresh tenant. */
 async function importAndGroups(
   s: Server,
@@ -124,13 +174,14 @@ async function importAndGroups(
 const f1 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const lr = (l: LoadResult) => `${f1(l.opsPerSec)} · ${f1(l.p50)} · ${f1(l.p99)}`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : '–');
+const ratio2 = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');
 
 function page(r: ImportResult, which: 'first' | 'last') {
   const p = which === 'first' ? r.pages[0] : r.pages[r.pages.length - 1];
   return p ? `${f1(p.ms)} ms (${p.items} items${p.calls !== undefined ? `, ${p.calls} calls` : ''})` : '–';
 }
 
-function table(ours: ServerFigures, polis: ServerFigures | undefined, floor: FloorResult | undefined, ceiling: CreateCeiling): string {
+function table(ours: ServerFigures, polis: ServerFigures | undefined, floor: FloorResult | undefined, ceiling: CreateCeiling, deactCeiling: DeactivationCeiling): string {
   const rows: string[][] = [];
   const row = (label: string, a: string, b: string, c = '') => rows.push([label, a, b, c]);
   const p = polis;
@@ -164,6 +215,15 @@ function table(ours: ServerFigures, polis: ServerFigures | undefined, floor: Flo
   const calls = (w: MembershipResult) => `add ${f1(w.single.callsAddBig)} vs ${f1(w.single.callsAddSmall)}; remove ${f1(w.single.callsRemoveBig)} vs ${f1(w.single.callsRemoveSmall)}`;
   row('W4 storage calls per single add/remove, big vs small', calls(ours.w4), p ? calls(p.w4) : '–');
   row('W4 members listed by GET of the big group', `${ours.w4.bigListed} of ${ours.w4.bigSize}`, p ? `${p.w4.bigListed} of ${p.w4.bigSize}` : '–');
+  row("W5 deactivate (Okta's path-less `active:false` PATCH) c16: ops/s · p50 · p99 ms", lr(ours.w5.load), p ? lr(p.w5.load) : '–', p ? ratio2(ours.w5.load.opsPerSec, p.w5.load.opsPerSec) : '');
+  row(
+    'W5 storage calls per deactivation (all; sequential)',
+    `${f1(ours.w5.callsPerOp)}; 2 (reads in parallel, then one transaction of ${deactCeiling.txItems} items)`,
+    p ? `${f1(p.w5.callsPerOp)}; no transaction, no audit record` : '–',
+  );
+  const sampled = (w: DeactivationResult) =>
+    `${w.sampledInactive} of ${w.sampled}${w.sampledWithLiveSessions !== undefined ? `; still with a live session: ${w.sampledWithLiveSessions} (each had ${W5_SESSIONS_PER_USER})` : ''}${w.load.errors ? `; ${w.load.errors} errors` : ''}`;
+  row('W5 sampled users inactive on GET afterwards', sampled(ours.w5), p ? sampled(p.w5) : '–');
   if (ours.getById !== undefined) row('GET /Users/{id}: storage calls', f1(ours.getById), '–');
 
   const md = ['| Workload | idp-bridge | Ory Polis 26.2.0 | ours vs Polis |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)];
@@ -178,8 +238,10 @@ function table(ours: ServerFigures, polis: ServerFigures | undefined, floor: Flo
       `| GetItem c16 | ${lr(floor.getC16)} |`,
       `| TransactWriteItems (3 conditional puts) c16 | ${lr(floor.txC16)} |`,
       `| idp-bridge create's own storage calls (BatchGet + BatchGet + TransactWrite of ${ceiling.txItems} items), no HTTP, c16, measured next to W1 | ${lr(ceiling.load)} |`,
+      `| idp-bridge deactivation's own storage calls (BatchGet of 4 keys ‖ Query ‖ Query + GetItem, then TransactWrite of ${deactCeiling.txItems} items), no HTTP, c16, measured next to W5 | ${lr(deactCeiling.load)} |`,
       '',
       `W1 c16 reaches **${((ours.w1c16.load.opsPerSec / ceiling.load.opsPerSec) * 100).toFixed(0)} %** of what its storage calls allow on this JVM (better of two rounds each).`,
+      `W5 deactivation reaches **${((ours.w5.load.opsPerSec / deactCeiling.load.opsPerSec) * 100).toFixed(0)} %** of what its storage calls allow on this JVM${p ? `, and **${ratio2(ours.w5.load.opsPerSec, p.w5.load.opsPerSec)}** Polis's rate` : ''} (better of two rounds each).`,
     );
   }
   const notes = [...ours.notes.map((n) => `idp-bridge: ${n}`), ...(p?.notes ?? []).map((n) => `Polis: ${n}`)];
@@ -224,7 +286,26 @@ async function main(): Promise<void> {
       const tok = (await (await fetch(`${stack!.url}/api/admin/workspaces/${ws.id}/scim-tokens`, { method: 'POST', headers: admin, body: JSON.stringify({ label: 'bench' }) })).json()) as { token: string };
       return { name: 'idp-bridge', baseUrl: `${stack!.url}/api/scim/v2/${ws.id}`, token: tok.token };
     };
-    const oursServer: Server = { name: 'idp-bridge', target: await tenant('bench'), importTarget: await tenant('bench-import'), counter: ourCalls };
+    const deactivateTarget = await tenant('bench-deactivate');
+    const deactivateTeam = deactivateTarget.baseUrl.split('/').pop()!;
+    const { TokenRepo } = await import('../lambdas/shared/repos/tokens.js');
+    const sessions = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID);
+    // Sessions as sign-in stores them (the token item indexed under its user), written in bulk: setup, not measured.
+    const giveSessions = async (userIds: readonly string[]) => {
+      const expiresAt = new Date(Date.now() + 8 * 3_600_000);
+      const puts = userIds.flatMap((userId) => Array.from({ length: W5_SESSIONS_PER_USER }, () => sessions.prepare({ kind: 'session', teamId: deactivateTeam, userId, expiresAt }).put.Put!.Item!));
+      for (let k = 0; k < puts.length; k += 25) await deps.db.batchWrite(puts.slice(k, k + 25).map((put) => ({ put })));
+    };
+    const liveSessions = async (userIds: readonly string[]) => (await Promise.all(userIds.map((id) => sessions.liveForUser(deactivateTeam, id)))).filter((l) => l.length > 0).length;
+    const oursServer: Server = {
+      name: 'idp-bridge',
+      target: await tenant('bench'),
+      importTarget: await tenant('bench-import'),
+      deactivateTarget,
+      giveSessions,
+      liveSessions,
+      counter: ourCalls,
+    };
 
     let polisServer: Server | undefined;
     let polisHandle: Awaited<ReturnType<NonNullable<typeof polisMod>['startPolis']>> | undefined;
@@ -242,16 +323,27 @@ async function main(): Promise<void> {
       console.error = quiet(loud.error);
       polisHandle = await polisMod.startPolis(ddb.endpoint);
       const imp = await polisHandle.directory('bench-import');
-      polisServer = { name: 'Polis', target: { name: 'Polis', baseUrl: polisHandle.baseUrl, token: polisHandle.token }, importTarget: { name: 'Polis', ...imp }, counter: polisCalls };
+      const deact = await polisHandle.directory('bench-deactivate');
+      polisServer = {
+        name: 'Polis',
+        target: { name: 'Polis', baseUrl: polisHandle.baseUrl, token: polisHandle.token },
+        importTarget: { name: 'Polis', ...imp },
+        deactivateTarget: { name: 'Polis', ...deact },
+        counter: polisCalls,
+      };
     }
     let ours: ServerFigures;
     let polis: ServerFigures | undefined;
     let ceiling: CreateCeiling;
+    let deactCeiling: DeactivationCeiling;
     try {
-      const { figures: hot, ceiling: c } = await hotPaths(polisServer ? [oursServer, polisServer] : [oursServer], 2, ddb.endpoint);
+      const both = polisServer ? [oursServer, polisServer] : [oursServer];
+      const { figures: hot, ceiling: c } = await hotPaths(both, 2, ddb.endpoint);
       ceiling = c;
+      const { figures: w5, ceiling: dc } = await deactivations(both, 2, ddb.endpoint);
+      deactCeiling = dc;
       const oursRest = await importAndGroups(oursServer, { importUsers: SIZES.importUsers, bigGroup: SIZES.bigGroup, onlyFirstAndLastPage: false, bigDeadlineS: 300, seedDeadlineS: 300 });
-      ours = { name: 'idp-bridge', ...hot.get('idp-bridge')!, ...oursRest };
+      ours = { name: 'idp-bridge', ...hot.get('idp-bridge')!, w5: w5.get('idp-bridge')!, ...oursRest };
       if (polisServer) {
         const polisRest = await importAndGroups(polisServer, {
           importUsers: SIZES.polisImportUsers,
@@ -261,7 +353,7 @@ async function main(): Promise<void> {
           bigDeadlineS: SIZES.polisBigDeadlineS,
           seedDeadlineS: 240,
         });
-        polis = { name: 'Polis', ...hot.get('Polis')!, ...polisRest };
+        polis = { name: 'Polis', ...hot.get('Polis')!, w5: w5.get('Polis')!, ...polisRest };
       }
     } finally {
       await polisHandle?.close();
@@ -283,11 +375,11 @@ async function main(): Promise<void> {
     log('DynamoDB Local floor');
     const floor = await measureFloor(ddb.endpoint, SIZES.floor, phase(180));
 
-    const out = table(ours, polis, floor, ceiling);
+    const out = table(ours, polis, floor, ceiling, deactCeiling);
     const meta = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${process.platform}/${process.arch}, Node ${process.version}; ${QUICK ? 'QUICK sizes' : 'full sizes'}; run took ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`;
     console.log(`\n${meta}\n\n${out}\n`);
     await mkdir(join(here, '..', '.bench-out'), { recursive: true });
-    await writeFile(join(here, '..', '.bench-out', 'scim.json'), JSON.stringify({ meta, ours, polis, floor, ceiling }, (k, v: unknown) => (k === 'latencies' || k === 'userNames' ? undefined : v), 2));
+    await writeFile(join(here, '..', '.bench-out', 'scim.json'), JSON.stringify({ meta, ours, polis, floor, ceiling, deactCeiling }, (k, v: unknown) => (k === 'latencies' || k === 'userNames' ? undefined : v), 2));
     if (process.env.BENCH_WRITE_README !== '0' && !QUICK) await writeResults(`${meta}\n\n${out}`);
   } finally {
     clearTimeout(hardStop);

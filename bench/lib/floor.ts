@@ -3,14 +3,17 @@
  * the raw floor of peer-bench.md (PutItem, GetItem, TransactWriteItems of 3 conditional puts), and
  * the ceiling of idp-bridge's own create — the exact storage calls one Okta create makes here
  * (filter GET: one BatchGetItem; POST: one BatchGetItem and one TransactWriteItems of the user,
- * its uniqueness items, a counter shard and the audit record), with no HTTP and no logic.
+ * its uniqueness items, a counter shard and the audit record), with no HTTP and no logic; and the
+ * same for idp-bridge's deactivation (Okta's path-less `active:false` PATCH).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ensureTable } from '../../dev/dynamodb-local.js';
 import { auditPut, type AuditContext } from '../../lambdas/shared/audit.js';
-import { Db } from '../../lambdas/shared/db/client.js';
+import { TokenHasher } from '../../lambdas/shared/crypto.js';
+import { Db, type Item } from '../../lambdas/shared/db/client.js';
 import { keys } from '../../lambdas/shared/db/keys.js';
-import { UserRepo } from '../../lambdas/shared/repos/users.js';
+import { revocationAudit, revocationItem, TokenRepo } from '../../lambdas/shared/repos/tokens.js';
+import { UserRepo, type User, type UserDraft } from '../../lambdas/shared/repos/users.js';
 import { DEFAULT_ROLES, type Workspace } from '../../lambdas/shared/repos/workspaces.js';
 import { runLoad, type LoadResult } from './load.js';
 
@@ -61,6 +64,104 @@ export async function measureCreateCeiling(endpoint: string, n: number, deadline
     deadline,
   );
   return { load, txItems };
+}
+
+/** idp-bridge's deactivation storage calls (reads in parallel, then one transaction) at c16. */
+export interface DeactivationCeiling {
+  readonly load: LoadResult;
+  /** Items of the transaction (user, userName item, revocation marker, two audit records). */
+  readonly txItems: number;
+  /** Storage calls per deactivation (all of them, parallel ones included). */
+  readonly callsPerOp: number;
+  /** Live tokens each user had (listed in the `session.revoked` audit record). */
+  readonly tokensPerUser: number;
+}
+
+/**
+ * The ceiling of idp-bridge's deactivation on this JVM: the exact storage calls of one
+ * `PATCH /Users/{id}` with `{active: false}` — the BatchGetItem of authentication (token,
+ * workspace) with the user and its revocation marker, in parallel with the user's groups (a GSI
+ * Query) and its live tokens (a GSI Query and a GetItem of the marker); then ONE
+ * TransactWriteItems of the user, its userName item (with its copy of the user), the revocation
+ * marker and the two audit records (`user.deactivated`, `session.revoked`), built by the same
+ * repository functions as the handler, so items, sizes and conditions are the same — no HTTP, no
+ * authentication checks, no SCIM. Users are seeded like the workload's: Okta's profile and
+ * `tokensPerUser` live sessions each.
+ */
+export async function measureDeactivationCeiling(endpoint: string, n: number, deadline: number, tokensPerUser = 1): Promise<DeactivationCeiling> {
+  const tableName = 'bench-floor';
+  await ensureTable(endpoint, tableName);
+  const db = new Db({ tableName, endpoint });
+  const run = `${Date.now()}`;
+  const now0 = new Date();
+  const ws: Workspace = { id: randomUUID(), name: 'floor', region: 'us', createdAt: now0.toISOString(), updatedAt: now0.toISOString(), roles: DEFAULT_ROLES, defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [] };
+  await db.put({ ...keys.workspace(ws.id), type: 'workspace', ...ws });
+  const tokenKey = keys.token(`floor${run}`);
+  await db.put({ ...tokenKey, type: 'token', hash: 'x'.repeat(43), teamId: ws.id, kind: 'scim', createdAt: now0.toISOString(), lastUsedAt: now0.toISOString() });
+  const repo = new UserRepo(db);
+  const tokens = new TokenRepo(db, new TokenHasher('bench-floor-pepper'), 'us');
+  const ctx: AuditContext = { teamId: ws.id, region: 'us', actor: { type: 'okta:scim', id: 'floor', label: 'SCIM token' }, source: { ip: '127.0.0.1', userAgent: 'Okta SCIM Client 1.0.0' }, requestId: 'floor' };
+
+  // Setup (not measured): the users as a create stores them, each with its live sessions.
+  const drafts: UserDraft[] = [];
+  const users: User[] = [];
+  const setup: Item[] = [];
+  for (let i = 0; i < n; i++) {
+    const userName = `deact.${run}.${i}@bench.example`;
+    const draft: UserDraft = { userName, externalId: `00u${run}${i}`.slice(0, 20), active: true, name: { givenName: 'Bench', familyName: `deact.${i}` }, displayName: `Bench ${userName}`, emails: [{ value: userName, type: 'work', primary: true }], attributes: { locale: 'en-US' } };
+    const u = repo.build(ws, draft, 'scim', now0);
+    drafts.push(draft);
+    users.push(u);
+    for (const it of UserRepo.createItems(u)) if (it.Put?.Item) setup.push(it.Put.Item);
+    for (let k = 0; k < tokensPerUser; k++) {
+      const { put } = tokens.prepare({ kind: 'session', teamId: ws.id, userId: u.id, expiresAt: new Date(now0.getTime() + 8 * 3_600_000) });
+      if (put.Put?.Item) setup.push(put.Put.Item);
+    }
+  }
+  const chunks = Array.from({ length: Math.ceil(setup.length / 25) }, (_, k) => setup.slice(k * 25, k * 25 + 25));
+  const seeded = await runLoad(chunks.length, 8, (k) => db.batchWrite(chunks[k]!.map((put) => ({ put }))), deadline);
+  if (seeded.errors > 0 || seeded.truncated) throw new Error('deactivation ceiling: seeding failed');
+
+  let txItems = 0;
+  const calls0 = db.roundTrips;
+  const load = await runLoad(
+    n,
+    16,
+    async (i) => {
+      const before = users[i]!;
+      const [, , victims] = await Promise.all([
+        db.batchGet([tokenKey, keys.workspace(ws.id), UserRepo.key(ws.id, before.id), UserRepo.revocationKey(ws.id, before.id)]),
+        repo.groupsOf(ws.id, before.id),
+        tokens.liveForUser(ws.id, before.id),
+      ]);
+      const now = new Date();
+      const next = repo.applyDraft(ws, before, { ...drafts[i]!, active: false }, now);
+      const actor = { actor: { type: ctx.actor.type, id: ctx.actor.id, label: ctx.actor.label } };
+      const items = [
+        ...UserRepo.replaceItems(before, next),
+        revocationItem(ws.id, before.id, now),
+        revocationAudit(ctx, before.id, victims, now, {
+          reason: 'user deactivated by SCIM',
+          events: victims.length > 0 ? [{ type: 'session.revoked', teamId: ws.id, detail: { userId: before.id, revoked: victims.length, reason: 'user.deactivated' } }] : [],
+        }),
+        auditPut(
+          ctx,
+          {
+            action: 'user.deactivated',
+            target: { type: 'user', id: before.id },
+            before,
+            after: next,
+            events: [{ type: 'user.deactivated', teamId: ws.id, detail: { userId: next.id, userName: next.userName, externalId: next.externalId ?? null, active: false, ...actor } }],
+          },
+          now,
+        ),
+      ];
+      txItems = items.length;
+      await db.transact(items);
+    },
+    deadline,
+  );
+  return { load, txItems, callsPerOp: load.ops > 0 ? (db.roundTrips - calls0) / load.ops : Number.NaN, tokensPerUser };
 }
 
 export async function measureFloor(endpoint: string, n: number, deadline: number): Promise<FloorResult> {

@@ -2,7 +2,7 @@
  * The SCIM workloads of shared/research/peer-bench.md, run identically against any SCIM server:
  * W1 create (filter GET + POST, like Okta's assignment), W2 filter GET, W3 Okta-style import by
  * startIndex paging, W4 group membership (bulk adds in PATCH batches of 100; single add and remove
- * in a small and a big group).
+ * in a small and a big group), W5 deactivation (Okta's path-less `active:false` PATCH).
  */
 import { median, runLoad, timed, type LoadResult } from './load.js';
 import { filterUserName, oktaUserBody, PATCH_OP, scimCall, type ScimTarget } from './scim-client.js';
@@ -194,4 +194,47 @@ export async function w4Members(
     },
     bigListed: listed.members?.length ?? 0,
   };
+}
+
+/** Okta's deactivation: a path-less `replace` of `{active: false}` (okta-protocols §2; RFC 7644 §3.5.2.3). */
+export const OKTA_DEACTIVATE = { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] } as const;
+
+export interface DeactivationResult extends Perf {
+  /** Users a GET after the run showed as `active: false`, of those sampled. */
+  readonly sampledInactive: number;
+  readonly sampled: number;
+  /** Of the sampled users, how many still have a live session (idp-bridge only; must be 0). */
+  readonly sampledWithLiveSessions?: number;
+}
+
+/**
+ * W5: deactivates each of `userIds` (active users, seeded for this round: a second `active:false`
+ * of the same user is a no-op and would measure something else) with Okta's exact request at
+ * `concurrency`, then checks a sample by GET (a server that answers 200 and does nothing would
+ * otherwise look fast).
+ */
+export async function w5Deactivate(
+  t: ScimTarget,
+  userIds: readonly string[],
+  concurrency: number,
+  deadline: number,
+  counter?: CallCounter,
+  liveSessions?: (userIds: readonly string[]) => Promise<number>,
+): Promise<DeactivationResult> {
+  let done = 0;
+  const perf = await counted(counter, () => done, () =>
+    runLoad(
+      userIds.length,
+      concurrency,
+      async (i) => {
+        await scimCall(t, 'PATCH', `/Users/${userIds[i]!}`, OKTA_DEACTIVATE, [200, 204]);
+        done++;
+      },
+      deadline,
+    ),
+  );
+  const sample = userIds.slice(0, Math.min(20, done));
+  let inactive = 0;
+  for (const id of sample) if ((await scimCall<{ active?: boolean }>(t, 'GET', `/Users/${id}`)).active === false) inactive++;
+  return { ...perf, sampledInactive: inactive, sampled: sample.length, ...(liveSessions ? { sampledWithLiveSessions: await liveSessions(sample) } : {}) };
 }
