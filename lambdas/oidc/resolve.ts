@@ -76,7 +76,9 @@ async function byEmailDomain(repo: WorkspaceRepo, email: string): Promise<Worksp
   const domain = emailDomainOf(email);
   const teamId = domain && !isPublicMailDomain(domain) ? await repo.findByEmailDomain(domain) : undefined;
   const w = teamId ? await repo.get(teamId) : undefined;
-  if (!w) throw new SignInRefused('unknown_email_domain', `No workspace in this region signs in users of ${domain ?? 'this domain'}.`);
+  // The page names what the user typed when it is no domain at all (escaped by the page).
+  const named = domain ?? email.slice(email.lastIndexOf('@') + 1, email.lastIndexOf('@') + 254).toLowerCase();
+  if (!w) throw new SignInRefused('unknown_email_domain', `No workspace in this region signs in users of ${named || 'this domain'}.`);
   return w;
 }
 

@@ -180,13 +180,18 @@ describe('Okta configuration', () => {
     expect((await admin.get<WorkspaceView>(`/api/admin/workspaces/${w.id}`)).json.okta).toBeNull();
   });
 
-  it('refuses an email domain another workspace already claimed', async () => {
+  it('makes emailDomains pending claims only: two workspaces may both hold one, neither routes until verified (review #4)', async () => {
     const a = await createWorkspace('A');
     const b = await createWorkspace('B');
     const body = { domain: 'acme.okta.com', clientId: 'c', clientSecret: 's', emailDomains: ['claimed.example'] };
     expect((await admin.put(`/api/admin/workspaces/${a.id}/okta`, body)).status).toBe(200);
-    const res = await admin.put(`/api/admin/workspaces/${b.id}/okta`, body);
-    expect(res.status).toBe(409);
+    const res = await admin.put<{ emailDomains: string[] }>(`/api/admin/workspaces/${b.id}/okta`, body);
+    expect(res.status).toBe(200);
+    expect(res.json.emailDomains).toEqual(['claimed.example']);
+    for (const w of [a, b]) {
+      const listed = await admin.get<{ domains: { domain: string; status: string; routesSignIns: boolean }[] }>(`/api/admin/workspaces/${w.id}/domains`);
+      expect(listed.json.domains).toEqual([expect.objectContaining({ domain: 'claimed.example', status: 'pending', routesSignIns: false })]);
+    }
   });
 });
 

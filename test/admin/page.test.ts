@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificatePem } from '../fixtures/certs.js';
+import { startDnsServer, type DnsTestServer } from '../support/dns-server.js';
 import { api, type ApiClient } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -32,6 +33,7 @@ interface WorkspaceView {
   roleMappings: { groups: { group: string; role: string; grants?: string[] }[]; roleValues: { value: string; role: string }[] };
 }
 
+let dns: DnsTestServer;
 let stack: TestStack;
 let admin: ApiClient;
 let browser: Browser;
@@ -65,7 +67,9 @@ beforeAll(async () => {
     throw new Error(`The admin page test needs Chromium at ${CHROMIUM}; install it with: apt-get update && apt-get install -y chromium`);
   }
   await mkdir(SHOTS, { recursive: true });
-  stack = await startTestStack();
+  // Domain verification asks this loopback DNS server (read by the handlers when they load).
+  dns = await startDnsServer();
+  stack = await startTestStack({ env: { DNS_SERVERS: dns.address } });
   admin = api(stack.url, stack.adminKey);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -81,6 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
+  await dns?.close();
 });
 
 describe('admin page (GET /admin) in Chromium', () => {
@@ -200,6 +205,38 @@ describe('admin page (GET /admin) in Chromium', () => {
     await textOf(form.getByRole('status')).toBe('Okta setup saved. Issuer: https://acme.okta.com');
     expect((await admin.get<WorkspaceView>(`/api/admin/workspaces/${teamId}`)).json.okta).toMatchObject({ clientSecretSet: true, jitEnabled: false });
     await shot('04-okta-saved');
+  });
+
+  it('claims a domain, shows its TXT record, and verifies it once the record is published (review #4)', async () => {
+    await page.getByRole('link', { name: 'Domains', exact: true }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Email domains' }));
+    // The Okta form's email domains are pending claims.
+    const table = page.getByRole('table', { name: 'Claimed domains' });
+    await textOf(table.locator('tr[data-domain="acme.com"]')).toContain('Pending');
+
+    const form = page.getByRole('form', { name: 'Claim a domain' });
+    await form.getByLabel('Domain', { exact: true }).fill('gmail.com');
+    await form.getByRole('button', { name: 'Claim domain' }).click();
+    await textOf(form.getByRole('alert')).toContain('gmail.com is a public mail domain');
+
+    await form.getByLabel('Domain', { exact: true }).fill('Page.Example');
+    await form.getByRole('button', { name: 'Claim domain' }).click();
+    await textOf(form.getByRole('status')).toBe('Claimed page.example. Publish its TXT record, then select Verify.');
+    const row = table.locator('tr[data-domain="page.example"]');
+    await textOf(row.locator('[data-txt=name]')).toBe('_idp-bridge-challenge.page.example');
+    const value = (await row.locator('[data-txt=value]').textContent())!;
+    expect(value).toMatch(/^idp-bridge-verification=/);
+
+    // Not published yet: refused, still pending.
+    await row.getByRole('button', { name: 'Verify page.example' }).click();
+    await textOf(page.getByRole('region', { name: 'Domains', exact: true }).getByRole('alert')).toContain('page.example is not verified');
+
+    dns.setTxt('_idp-bridge-challenge.page.example', [value]);
+    await row.getByRole('button', { name: 'Verify page.example' }).click();
+    await textOf(row).toContain('Verified');
+    const listed = await admin.get<{ domains: { domain: string; status: string }[] }>(`/api/admin/workspaces/${teamId}/domains`);
+    expect(listed.json.domains.find((d) => d.domain === 'page.example')?.status).toBe('verified');
+    await shot('04b-domains');
   });
 
   it('rejects a bad certificate inline, saves the SAML setup and opens Test login in a new window', async () => {

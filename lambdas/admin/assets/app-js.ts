@@ -17,6 +17,7 @@ var PROBE_ID = '00000000-0000-0000-0000-000000000000';
 var SECTIONS = [
   { id: 'setup', label: 'Setup URLs', title: 'Setup URLs' },
   { id: 'okta', label: 'Okta (OIDC)', title: 'Okta sign-in (OIDC)' },
+  { id: 'domains', label: 'Domains', title: 'Email domains' },
   { id: 'saml', label: 'SAML', title: 'SAML 2.0' },
   { id: 'scim', label: 'SCIM tokens', title: 'SCIM tokens' },
   { id: 'roles', label: 'Roles & mappings', title: 'Roles and mappings' },
@@ -570,7 +571,7 @@ RENDER.okta = function (main, ws, head) {
         field('Okta domain', domain, 'For example acme.okta.com or your custom Okta domain.'),
         field('Client ID', clientId)),
       field('Client secret', secret, 'Never shown again after saving.'),
-      field('Email domains', domains, 'Comma-separated. People signing in with these email domains are sent to this workspace.'),
+      field('Email domains', domains, 'Comma-separated. Each new domain is claimed as pending; verify it under Domains before it routes sign-ins.'),
       h('fieldset', {}, h('legend', {}, 'Options'), h('div', { class: 'checks' },
         check('Enable Okta sign-in', signIn, 'Let users sign in through Okta.'),
         check('Just-in-time provisioning', jit, 'Create a user on first Okta sign-in. Leave off if users must be provisioned by SCIM first.'),
@@ -606,6 +607,84 @@ RENDER.okta = function (main, ws, head) {
       ['Initiate login URI', s.initiateLoginUri, 'initiateLoginUri'],
       ['Sign-out redirect URI (post-logout)', s.postLogoutUri, 'postLogoutUri']
     ].filter(function (r) { return r[1]; }))));
+};
+
+RENDER.domains = function (main, ws, head) {
+  lead(head, 'People who type a work email on the sign-in page are sent to the workspace that owns its domain. Claim a domain, publish the TXT record shown in your DNS, then verify. Public mail domains (gmail.com, outlook.com, …) cannot be claimed.');
+  var name = input({ name: 'domain', required: true, placeholder: 'acme.com', 'data-api': 'domain' });
+  var list = h('div', {}, h('p', { class: 'loading' }, 'Loading domains…'));
+  var listAlert = alertBox();
+  var listStatus = statusBox();
+  var form = apiForm({
+    label: 'Claim a domain',
+    submit: 'Claim domain',
+    body: field('Domain', name, 'For example acme.com. Only the workspace that proves it owns the domain routes its sign-ins.'),
+    onSubmit: function () {
+      return api('POST', wsPath(ws.id, '/domains'), { domain: name.value.trim() }).then(function (d) {
+        name.value = '';
+        return loadList().then(function () { return 'Claimed ' + d.domain + '. Publish its TXT record, then select Verify.'; });
+      });
+    }
+  });
+  function act(button, method, path, done) {
+    resetErrors(listAlert);
+    listStatus.textContent = '';
+    button.disabled = true;
+    return api(method, path).then(function (d) {
+      listStatus.textContent = done(d);
+      return loadList();
+    }, function (e) {
+      button.disabled = false;
+      showError(listAlert, e);
+    });
+  }
+  function loadList() {
+    return api('GET', wsPath(ws.id, '/domains')).then(function (data) {
+      var domains = (data && data.domains) || [];
+      clear(list);
+      if (!domains.length) return add(list, h('p', { class: 'empty' }, 'No domains claimed yet.'));
+      add(list, dataTable('Claimed domains', ['Domain', 'Status', 'TXT record', ''], domains.map(function (d) {
+        var dpath = '/domains/' + encodeURIComponent(d.domain);
+        var actions = h('td', { class: 'row-actions' });
+        if (d.status !== 'verified') {
+          var verify = h('button', { type: 'button', class: 'btn small', 'aria-label': 'Verify ' + d.domain }, 'Verify');
+          verify.addEventListener('click', function () {
+            act(verify, 'POST', wsPath(ws.id, dpath + '/verify'), function () { return d.domain + ' verified: it now routes sign-ins to this workspace.'; });
+          });
+          actions.appendChild(verify);
+          if (S.key) {
+            var approve = h('button', { type: 'button', class: 'btn small', 'aria-label': 'Approve ' + d.domain + ' without DNS' }, 'Approve');
+            approve.addEventListener('click', function () {
+              act(approve, 'POST', wsPath(ws.id, dpath + '/approve'), function () { return d.domain + ' approved by the platform.'; });
+            });
+            actions.appendChild(approve);
+          }
+        }
+        var remove = h('button', { type: 'button', class: 'btn small danger', 'aria-label': 'Remove ' + d.domain }, 'Remove');
+        remove.addEventListener('click', function () {
+          confirmDialog('Remove ' + d.domain + '?', 'Sign-ins by email of this domain stop coming to this workspace.', 'Remove domain').then(function (ok) {
+            if (!ok) return remove.focus();
+            act(remove, 'DELETE', wsPath(ws.id, dpath), function () { return d.domain + ' removed.'; });
+          });
+        });
+        actions.appendChild(remove);
+        var r = d.txtRecord || {};
+        return h('tr', { 'data-domain': d.domain },
+          h('td', {}, d.domain),
+          h('td', {}, d.status === 'verified' ? pill(d.method === 'platform' ? 'Approved' : 'Verified', 'ok') : pill('Pending', 'off')),
+          h('td', { class: 'value' },
+            h('div', {}, h('span', { class: 'muted' }, 'Name '), h('code', { 'data-txt': 'name' }, r.name || ''), ' ', copyButton(r.name || '', 'TXT name of ' + d.domain)),
+            h('div', {}, h('span', { class: 'muted' }, 'Value '), h('code', { 'data-txt': 'value' }, r.value || ''), ' ', copyButton(r.value || '', 'TXT value of ' + d.domain))),
+          actions);
+      })));
+    }, function (e) {
+      clear(list);
+      showError(listAlert, e);
+    });
+  }
+  main.appendChild(card('Claim a domain', null, form));
+  main.appendChild(card('Domains', 'Pending domains route nothing until verified.', listAlert, list, h('div', { class: 'table-foot' }, listStatus)));
+  loadList();
 };
 
 RENDER.saml = function (main, ws, head) {
