@@ -2,7 +2,7 @@
  * The pure parts of refusal tracing (review #6): which bucket a refusal is counted in, what its
  * detail may say, and how causes are named.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { keys } from '../../lambdas/shared/db/keys.js';
 import {
   defaultCause,
@@ -119,5 +119,54 @@ describe('refusal causes and facts', () => {
     // Not enumerable: the facts never leak into a serialized response.
     expect(JSON.stringify(res)).toBe('{"status":401}');
     expect(refusalOf({ status: 401 })).toBeUndefined();
+  });
+});
+
+describe('the Refusals metric (review #6)', () => {
+  async function emitted(localMode: boolean): Promise<{ stdout: string[]; debug: unknown[] }> {
+    const { Metrics } = await import('@aws-lambda-powertools/metrics');
+    const { Logger } = await import('@aws-lambda-powertools/logger');
+    const { emitRefusalMetric } = await import('../../lambdas/shared/lambda.js');
+    const logger = new Logger({ serviceName: 'idp-bridge', logLevel: 'DEBUG' });
+    const debug: unknown[] = [];
+    vi.spyOn(logger, 'debug').mockImplementation((...args: unknown[]) => {
+      debug.push(args[1]);
+    });
+    const metrics = new Metrics({ namespace: 'idp-bridge', serviceName: 'idp-bridge', logger });
+    const stdout: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout.push(String(chunk));
+      return true;
+    });
+    try {
+      const config = { LOCAL_MODE: localMode } as Parameters<typeof emitRefusalMetric>[0]['config'];
+      emitRefusalMetric({ metrics, logger, config }, 'scim', 'scim.token_unknown');
+      emitRefusalMetric({ metrics, logger, config }, 'admin', 'admin.key_wrong');
+    } finally {
+      spy.mockRestore();
+      vi.restoreAllMocks();
+    }
+    return { stdout, debug };
+  }
+
+  it('writes one EMF document per refusal to stdout on AWS, each with only its own dimensions', async () => {
+    const { stdout, debug } = await emitted(false);
+    expect(debug).toEqual([]);
+    const docs = stdout.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(docs).toHaveLength(2);
+    expect(docs[0]).toMatchObject({ service: 'idp-bridge', group: 'scim', cause: 'scim.token_unknown', Refusals: 1 });
+    expect(docs[1]).toMatchObject({ service: 'idp-bridge', group: 'admin', cause: 'admin.key_wrong', Refusals: 1 });
+    expect((docs[0]!._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics).toEqual([
+      { Namespace: 'idp-bridge', Dimensions: [['service', 'group', 'cause']], Metrics: [{ Name: 'Refusals', Unit: 'Count' }] },
+    ]);
+  });
+
+  it('sends the EMF document through the logger at DEBUG in local mode, and nothing to stdout', async () => {
+    const { stdout, debug } = await emitted(true);
+    expect(stdout).toEqual([]);
+    expect(debug).toEqual([
+      { emf: expect.objectContaining({ group: 'scim', cause: 'scim.token_unknown', Refusals: 1 }) },
+      { emf: expect.objectContaining({ group: 'admin', cause: 'admin.key_wrong', Refusals: 1 }) },
+    ]);
   });
 });
