@@ -4,7 +4,7 @@ import { AppError, NotFound } from '../shared/errors.js';
 import { bearerToken, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import { issuerKeySets, KeySetUnavailable, type IssuerKeySets } from '../shared/jwks.js';
 import type { App } from '../shared/lambda.js';
-import { withRefusal } from '../shared/refusals.js';
+import { refusalOf, respondRefused, withRefusal } from '../shared/refusals.js';
 import { AuditRepo } from '../shared/repos/audit.js';
 import { TokenRepo } from '../shared/repos/tokens.js';
 import { UserRepo } from '../shared/repos/users.js';
@@ -252,9 +252,12 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
         try {
           return await sharedSignals(req, facts);
         } catch (err) {
-          const rendered = setErrorResponse(refused('ssf', err, facts));
-          if (rendered) return rendered;
-          throw err;
+          // RFC 8935 §2.4 answers in its own envelope, so the refusal facts ride on the response.
+          const traced = refused('ssf', err, facts);
+          const rendered = setErrorResponse(traced);
+          if (!rendered) throw err;
+          const known = refusalOf(traced);
+          return known ? respondRefused(rendered, known) : rendered;
         }
       },
     ],

@@ -23,6 +23,7 @@ let deps: Deps;
 let tokens: TokenRepo;
 let users: UserRepo;
 let workspaces: WorkspaceRepo;
+let AuditRepo: typeof import('../../lambdas/shared/repos/audit.js').AuditRepo;
 const orgs: LocalOktaOrg[] = [];
 
 const ctx = (teamId: string): AuditContext => ({ teamId, region: 'us', actor: { type: 'test', id: 'setup' }, source: { ip: '127.0.0.1', userAgent: 'vitest' }, requestId: 'setup' });
@@ -77,6 +78,7 @@ beforeAll(async () => {
   tokens = new (await import('../../lambdas/shared/repos/tokens.js')).TokenRepo(deps.db, await deps.hasher(), 'us');
   users = new (await import('../../lambdas/shared/repos/users.js')).UserRepo(deps.db);
   workspaces = new (await import('../../lambdas/shared/repos/workspaces.js')).WorkspaceRepo(deps.db);
+  AuditRepo = (await import('../../lambdas/shared/repos/audit.js')).AuditRepo;
 });
 afterAll(async () => {
   await stack?.close();
@@ -92,6 +94,9 @@ describe('Shared Signals: a refused SET keeps its jti free (review #11)', () => 
     expect(refused.status).toBe(400);
     expect(refused.json.err).toBe('access_denied');
     expect(await active(session)).toBe(true);
+    // The refusal is traced in the workspace it was for (review #6), with the SET's issuer and jti.
+    const { records } = await new AuditRepo(deps.db).page({ teamId, limit: 100 });
+    expect(records.find((r) => r.action === 'ssf.refused')?.after).toMatchObject({ cause: 'ssf.disabled', issuer: org.issuer, status: 400 });
 
     await setOkta(teamId, org, true);
     expect((await push(set)).status).toBe(202);

@@ -261,6 +261,20 @@ describe('Universal Logout: refusal facts (review #6)', () => {
     expect(refusalOf(err)).toEqual({ teamId: b, cause: 'logout.signature_invalid', detail: { issuer: deadOrgUrl, sub: '0oa-facts', jti } });
   });
 
+  it('records logout.refused in the targeted workspace’s own audit trail for a forged logout, and nothing in the attacker’s', async () => {
+    const b = await newWorkspace('B8');
+    await samlOnly(b, deadOrgUrl, '0oa-audit-8', bKey.certificatePem);
+    const a = await newWorkspace('A8 (attacker)');
+    await samlOnly(a, deadOrgUrl, '0oa-attacker-8', attackerKey.certificatePem);
+    const jti = randomUUID();
+    expect((await logout(await samlSigned(attackerKey.privateKeyPem, deadOrgUrl, '0oa-audit-8', jti), 'x@b.example')).status).toBe(401);
+
+    const trail = async (teamId: string) => (await new AuditRepo(deps.db).page({ teamId, limit: 500 })).records.filter((r) => r.action === 'logout.refused');
+    const [rec] = await trail(b);
+    expect(rec?.after).toMatchObject({ cause: 'logout.signature_invalid', issuer: deadOrgUrl, sub: '0oa-audit-8', jti, status: 401 });
+    expect(await trail(a)).toEqual([]);
+  });
+
   it('names no workspace for an unknown issuer, and the workspace for an unknown user', async () => {
     const { refusalOf } = await import('../../lambdas/shared/refusals.js');
     const unknown = await thrownBy(await samlSigned(attackerKey.privateKeyPem, 'https://nobody.okta.example', 'x'), 'x@b.example');
