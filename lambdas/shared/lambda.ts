@@ -145,7 +145,7 @@ async function traceRefusal(deps: Deps, repo: RefusalRepo, event: APIGatewayProx
  * stdout (CloudWatch turns it into the metric); locally it goes through the logger at DEBUG, so
  * `npm start` stays quiet and tests can still read it.
  */
-function emitRefusalMetric(deps: Deps, group: string, cause: string): void {
+export function emitRefusalMetric(deps: Pick<Deps, 'metrics' | 'logger' | 'config'>, group: string, cause: string): void {
   const m = deps.metrics;
   m.addDimensions({ group, cause });
   m.addMetric('Refusals', MetricUnit.Count, 1);

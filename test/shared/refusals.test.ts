@@ -213,6 +213,19 @@ describe('refusal tracing: SCIM (review #6)', () => {
     expect((await auditExport(other.teamId)).records.some((r) => r.action === 'scim.refused')).toBe(false);
   });
 
+  it('records a token of another region by its public id and region only', async () => {
+    const f = forgedToken();
+    const euToken = `idpb_eu_scim_${f.id}_${f.secret}`;
+    const res = await anon.get(`${acme.base}/Users`, { token: euToken });
+    expect(res.status).toBe(401);
+    expect((res.json as { detail?: string }).detail).toContain('EU region');
+    const { records, text } = await auditExport(acme.teamId);
+    const rec = records.find((r) => r.action === 'scim.refused' && r.after?.cause === 'scim.token_wrong_region');
+    expect(rec?.after).toMatchObject({ tokenId: f.id, tokenRegion: 'eu', status: 401 });
+    expect(text).not.toContain(f.secret);
+    expect(out.join('')).not.toContain(f.secret);
+  });
+
   it('logs a refusal aimed at a workspace that does not exist, without writing an audit record anywhere', async () => {
     const ghost = '00000000-0000-4000-8000-000000000000';
     const res = await anon.get(`/api/scim/v2/${ghost}/Users`, { token: forgedToken().token });
@@ -336,6 +349,32 @@ describe('refusal tracing: SCIM OAuth records once (review #6)', () => {
     expect(text).not.toContain('wrong-secret-');
     expect(out.join('')).not.toContain(code);
     expect(out.join('')).not.toContain(stack.secrets.scimOAuthClient.clientSecret);
+  });
+
+  it('records a SCIM write with a read-only OAuth access token as scim.scope_missing, with the token as actor', async () => {
+    const approved = await anon.post('/api/okta/scim/oauth/authorize', new URLSearchParams({ ...(await authorizeFields()), team_id: other.teamId, admin_key: stack.adminKey, decision: 'approve' }));
+    const code = new URL(approved.headers.get('location')!).searchParams.get('code')!;
+    const basic = `Basic ${Buffer.from(`${stack.secrets.scimOAuthClient.clientId}:${stack.secrets.scimOAuthClient.clientSecret}`).toString('base64')}`;
+    const issued = await anon.post<{ access_token: string; scope: string }>(
+      '/api/okta/scim/oauth/token',
+      new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK }),
+      { headers: { authorization: basic } },
+    );
+    expect(issued.json.scope).toBe('scim.read');
+    const access = issued.json.access_token;
+    out = [];
+    const write = await anon.post(`${other.base}/Groups`, JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'nope' }), {
+      token: access,
+      headers: { 'content-type': 'application/scim+json' },
+    });
+    expect(write.status).toBe(403);
+    const { records, text } = await auditExport(other.teamId);
+    const rec = records.find((r) => r.action === 'scim.refused' && r.after?.cause === 'scim.scope_missing');
+    expect(rec?.after).toMatchObject({ scope: 'scim.write', status: 403 });
+    expect(rec?.actor).toMatchObject({ type: 'okta:scim', id: access.split('_')[3] });
+    expect(refusalLines()).toEqual([expect.objectContaining({ cause: 'scim.scope_missing', status: 403, teamId: other.teamId })]);
+    expect(text).not.toContain(secretOf(access));
+    expect(out.join('')).not.toContain(secretOf(access));
   });
 
   it('records repeated wrong platform keys on the consent form as one scim_oauth.refused record, counted', async () => {
