@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
-import { DeleteTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ensureTable, localDynamoClient } from '../../dev/dynamodb-local.js';
@@ -85,6 +85,18 @@ describe('fault proxy', () => {
     proxy.killNext('PutItem');
     await expect(put(viaProxy, id)).rejects.toThrow();
     expect(proxy.fired('kill')).toBe(1);
+    expect(await stored(id)).toBe(true);
+  });
+
+  it('a killed TransactWriteItems that the SDK retries with its ClientRequestToken succeeds once, not twice', async () => {
+    // Why a single kill rarely reaches a client: the transaction is idempotent across the SDK's
+    // retries (the token is serialised once), so its conditional retry is not refused.
+    const id = fresh();
+    proxy.killNext('TransactWriteItems');
+    await retrying.send(
+      new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: tableName, Item: { ...key(id), v: { S: id } }, ConditionExpression: 'attribute_not_exists(pk)' } }] }),
+    );
+    expect(proxy.seen.map((s) => s.fault)).toEqual(['kill', 'pass']);
     expect(await stored(id)).toBe(true);
   });
 
