@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { ensureTable, startSupervisedDynamoDbLocal, type SupervisedDynamoDbLocal } from './dynamodb-local.js';
 import { ensureLocalSecrets, localEnv } from './env.js';
 import { startLocalServer, type ExtraRoutes, type LocalServer } from './server.js';
+import { LocalEventSink, startStreamPoller } from './stream-poller.js';
 
 /** Options of `startStack`; every one has a local default. */
 export interface StackOptions {
@@ -62,6 +63,13 @@ export interface StackInfo {
 export interface Stack extends StackInfo {
   /** The supervised DynamoDB Local this stack started (absent with `dynamoEndpoint`). */
   readonly database?: SupervisedDynamoDbLocal;
+  /**
+   * Lifecycle events delivered through the outbox (the table's stream, read by dev/stream-poller.ts
+   * with the core the AWS consumer runs), also appended to `eventsFile`.
+   */
+  readonly events: LocalEventSink;
+  /** `{dataDir}/events.ndjson`: one delivered event a line, each `eventId` once. */
+  readonly eventsFile: string;
   /** Stops what `startStack` started (afterStart's cleanup, the API, DynamoDB Local). Idempotent. */
   stop(): Promise<void>;
 }
@@ -118,6 +126,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     const secrets = await secretsReady;
     await ensureTable(endpoint, tableName);
+    // The local outbox consumer: EventBridge's place is taken by an NDJSON file the demo can show.
+    const eventsFile = join(dataDir, 'events.ndjson');
+    const events = new LocalEventSink({ file: eventsFile });
+    const poller = await startStreamPoller({ endpoint, tableName, publisher: events, region: regionId });
+    cleanups.push(() => poller.stop());
 
     let env: Record<string, string> = {};
     const server: LocalServer = await startLocalServer({
@@ -144,7 +157,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const info: StackInfo = { url: server.url, adminKey: secrets.adminKey, env, endpoint, tableName, dataDir };
     const afterStop = await opts.afterStart?.(info);
     if (afterStop) cleanups.push(afterStop);
-    return { ...info, stop, ...(database ? { database } : {}) };
+    return { ...info, stop, events, eventsFile, ...(database ? { database } : {}) };
   } catch (err) {
     await stop();
     throw err;

@@ -128,6 +128,7 @@ async function main(): Promise<void> {
       `  Admin UI:   ${stack.url}/admin`,
       `  Admin key:  ${stack.adminKey}`,
       `  Data:       ${stack.dataDir} (DynamoDB Local at ${stack.endpoint}${stack.database ? ', restarted if it dies' : ''})`,
+      `  Events:     ${stack.eventsFile} (lifecycle events from the outbox, at least once; dedupe on eventId)`,
       ...(demo ? demoLines(demo, stack) : []),
       '',
       `  curl -H "Authorization: Bearer ${stack.adminKey}" -H 'content-type: application/json' -X POST ${stack.url}/api/admin/workspaces -d '{"name":"Acme"}'`,
