@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import type { Deps } from '../../lambdas/shared/deps.js';
-import type { MemoryPublisher } from '../../lambdas/shared/events.js';
 import { GROUP_SCHEMA, oktaUser, PATCH_OP, scimWorkspace, type ScimWorkspace } from './helpers.js';
 
 let stack: TestStack;
@@ -57,7 +56,9 @@ const rolesOf = async (id: string) => {
   }
   return found;
 };
-const events = (type: string) => (deps.events as MemoryPublisher).events.filter((e) => e.type === type);
+/** Waits for the lifecycle event the outbox delivers for a committed change (fails after 10 s). */
+const event = (type: string, match: (detail: Record<string, unknown>) => boolean) =>
+  stack.events.waitFor((e) => e.type === type && match(e.detail));
 
 describe('Okta Push Groups', () => {
   it('creates a group after a displayName lookup, then adds, removes and renames in one PATCH', async () => {
@@ -90,8 +91,8 @@ describe('Okta Push Groups', () => {
     expect(got.json.members.map((m: { value: string }) => m.value).sort()).toEqual([b, c].sort());
     const userC = await ws.scim.get(`/Users/${c}`);
     expect(userC.json.groups).toEqual([{ value: id, $ref: `${stack.url}${ws.base}/Groups/${id}`, display: 'Engineering Team', type: 'direct' }]);
-    expect(events('group.member_added').some((e) => e.detail.groupId === id)).toBe(true);
-    expect(events('group.member_removed').some((e) => (e.detail.userIds as string[]).includes(a!))).toBe(true);
+    await event('group.member_added', (d) => d.groupId === id);
+    await event('group.member_removed', (d) => (d.userIds as string[]).includes(a!));
   });
 
   it('"Push Now" replaces all members, and an AIW PUT replaces members too', async () => {
@@ -156,7 +157,7 @@ describe('group → role mappings (seed 001)', () => {
     expect(await rolesOf(v!)).toMatchObject({ roles: ['member'], grants: ['archetype-eng'] });
     await ws.scim.patch(`/Groups/${admins.json.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${u}"]` }] });
     expect((await rolesOf(u!))?.roles).toEqual(['member']);
-    expect(events('role.changed').some((e) => e.detail.userId === u && (e.detail.after as string[]).join() === 'member')).toBe(true);
+    await event('role.changed', (d) => d.userId === u && (d.after as string[]).join() === 'member');
     await ws.scim.patch(`/Groups/${pilot.json.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { displayName: 'claresia-auditors' } }] });
     expect(await rolesOf(v!)).toMatchObject({ roles: ['auditor'], grants: [] });
     await ws.scim.delete(`/Groups/${pilot.json.id}`);

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditContext } from '../../lambdas/shared/audit.js';
 import type { TokenKind } from '../../lambdas/shared/crypto.js';
 import type { Deps } from '../../lambdas/shared/deps.js';
-import type { MemoryPublisher } from '../../lambdas/shared/events.js';
 import type { TokenRepo } from '../../lambdas/shared/repos/tokens.js';
 import type { User, UserRepo } from '../../lambdas/shared/repos/users.js';
 import type { Workspace } from '../../lambdas/shared/repos/workspaces.js';
@@ -118,9 +117,11 @@ describe('Universal Logout: a valid request', () => {
     const { records } = await new mods.audit.AuditRepo(deps.db).page({ teamId: ws.a.id, limit: 500 });
     const rec = records.find((r) => r.action === 'session.revoked' && r.actor.id === jti);
     expect(rec).toMatchObject({ actor: { type: 'okta:universal-logout', id: jti }, target: { type: 'user', id: ada.id }, after: { revoked: 2 } });
-    const events = (deps.events as MemoryPublisher).events.filter((e) => e.type === 'session.revoked' && e.detail.sourceId === jti);
-    expect(events).toEqual([
-      { type: 'session.revoked', teamId: ws.a.id, detail: expect.objectContaining({ userId: ada.id, source: 'okta:universal-logout', mode: 'full', revoked: 2 }) },
+    const ofJti = (e: { type: string; detail: Record<string, unknown> }) => e.type === 'session.revoked' && e.detail.sourceId === jti;
+    await stack.events.waitFor(ofJti);
+    // One event, carried by the audit record of the revocation (the outbox), with its stable id.
+    expect(stack.events.all().filter(ofJti)).toEqual([
+      expect.objectContaining({ eventId: `${rec!.id}.0`, teamId: ws.a.id, detail: expect.objectContaining({ userId: ada.id, source: 'okta:universal-logout', mode: 'full', revoked: 2 }) }),
     ]);
   });
 

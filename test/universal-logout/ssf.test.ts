@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditContext } from '../../lambdas/shared/audit.js';
 import type { Deps } from '../../lambdas/shared/deps.js';
-import type { MemoryPublisher } from '../../lambdas/shared/events.js';
 import type { TokenRepo } from '../../lambdas/shared/repos/tokens.js';
 import type { User, UserRepo } from '../../lambdas/shared/repos/users.js';
 import type { Workspace } from '../../lambdas/shared/repos/workspaces.js';
@@ -99,8 +98,10 @@ describe('Shared Signals: CAEP session-revoked', () => {
     expect(await active(apiToken)).toBe(true);
 
     const { records } = await new AuditRepo(deps.db).page({ teamId: enabled.id, limit: 200 });
-    expect(records.find((r) => r.action === 'session.revoked' && r.actor.id === claims.jti)).toMatchObject({ actor: { type: 'okta:ssf' }, target: { id: user.id } });
-    expect((deps.events as MemoryPublisher).events.find((e) => e.detail.sourceId === claims.jti)).toMatchObject({
+    const rec = records.find((r) => r.action === 'session.revoked' && r.actor.id === claims.jti);
+    expect(rec).toMatchObject({ actor: { type: 'okta:ssf' }, target: { id: user.id } });
+    expect(await stack.events.waitFor((e) => e.detail.sourceId === claims.jti)).toMatchObject({
+      eventId: `${rec!.id}.0`,
       type: 'session.revoked',
       detail: { userId: user.id, mode: 'sessions', source: 'okta:ssf' },
     });
