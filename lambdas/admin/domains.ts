@@ -9,7 +9,8 @@ import { isPublicMailDomain } from '../shared/domains/public-mail.js';
 import { BadRequest, Conflict, NotFound } from '../shared/errors.js';
 import { json, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import { withRefusal } from '../shared/refusals.js';
-import { DomainRepo, MAX_DOMAIN_CLAIMS, type DomainClaim } from '../shared/repos/domains.js';
+import { DomainRepo, MAX_DOMAIN_CLAIMS, StaleWorkspace, type DomainClaim } from '../shared/repos/domains.js';
+import { WorkspaceRepo } from '../shared/repos/workspaces.js';
 import type { Workspace } from '../shared/repos/workspaces.js';
 import { parseJsonBody } from '../shared/validate.js';
 import { ClaimDomainBody } from './schemas.js';
@@ -89,6 +90,21 @@ export function domainRoutes(deps: Deps, scoped: Scoped): [string, string, (req:
     if (!d) throw new BadRequest('domain: not a domain name like example.com.', { code: 'invalid_domain' });
     return d;
   };
+  const workspaces = new WorkspaceRepo(deps.db);
+  /**
+   * Runs a write that moves the workspace's domain list under its `updatedAt` lock, re-reading the
+   * workspace when another change won meanwhile (two claims sent at once both succeed).
+   */
+  const onFresh = async <T>(w: Workspace, write: (w: Workspace) => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write(w);
+      } catch (err) {
+        if (!(err instanceof StaleWorkspace) || attempt >= 3) throw err;
+        w = await workspaces.require(w.id);
+      }
+    }
+  };
   const requireClaim = async (w: Workspace, domain: string) => {
     const found = await repo.getWithOwner(w.id, domain);
     if (!found.claim) throw new NotFound(`${domain} is not claimed by this workspace; claim it with POST …/domains first.`);
@@ -119,7 +135,7 @@ export function domainRoutes(deps: Deps, scoped: Scoped): [string, string, (req:
           throw new BadRequest(`domain: a workspace may hold at most ${MAX_DOMAIN_CLAIMS} domain claims.`, { code: 'validation_failed' });
         }
         const claim = newClaim(w.id, domain, deps.now().toISOString());
-        await repo.claim(ctxOf(req, w, p), w, claim);
+        await onFresh(w, (fresh) => repo.claim(ctxOf(req, fresh, p), fresh, claim, deps.now().toISOString()));
         return json(201, domainView(claim), { location: `${deps.config.API_URL}/api/admin/workspaces/${w.id}/domains/${domain}` });
       },
     ],
@@ -169,7 +185,7 @@ export function domainRoutes(deps: Deps, scoped: Scoped): [string, string, (req:
         const { claim } = await repo.getWithOwner(w.id, domain);
         if (claim?.status === 'verified') return json(200, domainView(claim));
         const now = deps.now().toISOString();
-        const verified = await repo.verify(ctxOf(req, w, p), w, claim ?? newClaim(w.id, domain, now), claim !== undefined, 'platform', now);
+        const verified = await onFresh(w, (fresh) => repo.verify(ctxOf(req, fresh, p), fresh, claim ?? newClaim(w.id, domain, now), claim !== undefined, 'platform', now));
         return json(200, domainView(verified));
       },
     ],
@@ -180,7 +196,7 @@ export function domainRoutes(deps: Deps, scoped: Scoped): [string, string, (req:
         const { p, w } = await scoped(req, teamId!);
         const domain = pathDomain(raw!);
         const { claim, owner } = await requireClaim(w, domain);
-        await repo.remove(ctxOf(req, w, p), w, claim, owner?.teamId === w.id, deps.now().toISOString());
+        await onFresh(w, (fresh) => repo.remove(ctxOf(req, fresh, p), fresh, claim, owner?.teamId === w.id, deps.now().toISOString()));
         return { status: 204, headers: {}, body: '' };
       },
     ],

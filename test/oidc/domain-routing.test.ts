@@ -85,6 +85,16 @@ describe('claiming a domain', () => {
     expect([again.status, again.json.txtRecord.value]).toEqual([200, a.txtRecord.value]);
   });
 
+  it('accepts several claims sent at once by one workspace (each re-reads the workspace when another won)', async () => {
+    const names = ['one.example', 'two.example', 'three.example', 'four.example'];
+    const res = await Promise.all(names.map((domain) => admin.post<DomainView>(domainsPath(demo.teamId), { domain })));
+    expect(res.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    const got = await admin.get<{ emailDomains: string[] }>(`/api/admin/workspaces/${demo.teamId}`);
+    expect([...got.json.emailDomains].sort()).toEqual(expect.arrayContaining([...names].sort()));
+    const removed = await Promise.all(names.map((d) => admin.delete(domainsPath(demo.teamId, `/${d}`))));
+    expect(removed.map((r) => r.status)).toEqual([204, 204, 204, 204]);
+  });
+
   it('normalises internationalised names to punycode', async () => {
     const c = await claim(demo.teamId, 'Bücher.Example');
     expect(c.domain).toBe('xn--bcher-kva.example');
@@ -181,6 +191,30 @@ describe('routing by work e-mail (review #4)', () => {
 
     expect(verify.status).toBe(409);
     expect((await loginByEmail('alex@demo.example')).clientId).toBe(demo.client.clientId);
+  });
+
+  it('lets exactly one of two workspaces win concurrent verifications of one domain, round after round', async () => {
+    for (let round = 0; round < 8; round++) {
+      // Prepare: both claim, and DNS holds both workspaces' values (the domain changed hands, say).
+      const domain = `race-${round}.example`;
+      const [a, b] = await Promise.all([claim(demo.teamId, domain), claim(attacker.teamId, domain)]);
+      dns.setTxt(a.txtRecord.name, [a.txtRecord.value, b.txtRecord.value]);
+
+      // Act
+      const [ra, rb] = await Promise.all([
+        admin.post<DomainView>(domainsPath(demo.teamId, `/${domain}/verify`)),
+        admin.post<DomainView>(domainsPath(attacker.teamId, `/${domain}/verify`)),
+      ]);
+
+      // Assess: one 200, one 409; the winner routes, the loser's claim stays pending.
+      expect([ra.status, rb.status].sort()).toEqual([200, 409]);
+      const [winner, loser] = ra.status === 200 ? [demo, attacker] : [attacker, demo];
+      expect((await loginByEmail(`x@${domain}`)).clientId).toBe(winner.client.clientId);
+      const lost = await admin.get<{ domains: DomainView[] }>(domainsPath(loser.teamId));
+      expect(lost.json.domains.find((d) => d.domain === domain)?.status).toBe('pending');
+      const audits = (await auditExport(stack, loser.teamId)).filter((r) => r.target.id === domain).map((r) => r.action);
+      expect(audits).toEqual(['domain.claimed']);
+    }
   });
 
   it('stops routing when the owner removes its claim, and another workspace may then verify', async () => {

@@ -77,7 +77,14 @@ function ownerDelete(teamId: string, domain: string): TransactItem {
   return { Delete: { Key: keys.emailDomain(domain), ConditionExpression: 'teamId = :t', ExpressionAttributeValues: { ':t': teamId } } };
 }
 
-const staleWorkspace = () => new Conflict('The workspace changed concurrently; reload and retry.');
+/** The workspace item changed between its read and this write (its `updatedAt` lock); re-read and retry. */
+export class StaleWorkspace extends Conflict {
+  constructor() {
+    super('The workspace changed concurrently; reload and retry.');
+  }
+}
+
+const staleWorkspace = () => new StaleWorkspace();
 const takenElsewhere = (domain: string) => new Conflict(`${domain} is already verified by another workspace; it must remove its claim first.`);
 
 /**
@@ -123,11 +130,11 @@ export class DomainRepo {
   }
 
   /** Records a pending claim with its challenge; the workspace's domain list gains the name. */
-  async claim(ctx: AuditContext, w: Workspace, claim: DomainClaim): Promise<void> {
+  async claim(ctx: AuditContext, w: Workspace, claim: DomainClaim, now: string): Promise<void> {
     const domains = [...new Set([...w.emailDomains, claim.domain])];
     try {
       await this.db.transact([
-        workspaceDomainsUpdate(w, domains, claim.createdAt),
+        workspaceDomainsUpdate(w, domains, now),
         { Put: { Item: toItem(claim), ConditionExpression: 'attribute_not_exists(pk)' } },
         auditPut(ctx, { action: 'domain.claimed', target: { type: 'domain', id: claim.domain }, after: claim }),
       ]);
@@ -138,8 +145,6 @@ export class DomainRepo {
       }
       throw err;
     }
-    w.emailDomains = domains;
-    w.updatedAt = claim.createdAt;
   }
 
   /**
