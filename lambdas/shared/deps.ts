@@ -3,7 +3,6 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadConfig, type Config } from './config.js';
 import { Db } from './db/client.js';
 import { TokenHasher } from './crypto.js';
-import { EventBridgePublisher, MemoryPublisher, type EventPublisher } from './events.js';
 import { AwsSecretStore, FileSecretStore, type SecretStore } from './secrets.js';
 
 /**
@@ -14,7 +13,6 @@ export interface Deps {
   readonly config: Config;
   readonly db: Db;
   readonly secrets: SecretStore;
-  readonly events: EventPublisher;
   readonly logger: Logger;
   /** CloudWatch metrics in EMF (namespace `idp-bridge`); the Lambda wrapper emits `Refusals` with it. */
   readonly metrics: Metrics;
@@ -32,8 +30,6 @@ export function buildDeps(config: Config, overrides: Partial<Omit<Deps, 'config'
   const db =
     overrides.db ??
     new Db({ tableName: config.TABLE_NAME, ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}) });
-  const events =
-    overrides.events ?? (config.LOCAL_MODE ? new MemoryPublisher() : new EventBridgePublisher(config.EVENT_BUS_NAME, config.REGION_ID));
   const logger = overrides.logger ?? new Logger({ serviceName: 'idp-bridge', logLevel: config.LOG_LEVEL });
   const metrics = overrides.metrics ?? new Metrics({ namespace: 'idp-bridge', serviceName: 'idp-bridge', logger });
   let hasher: { pepper: string; h: TokenHasher } | undefined;
@@ -41,7 +37,6 @@ export function buildDeps(config: Config, overrides: Partial<Omit<Deps, 'config'
     config,
     db,
     secrets,
-    events,
     logger,
     metrics,
     now: overrides.now ?? (() => new Date()),
