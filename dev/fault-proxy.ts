@@ -42,6 +42,11 @@ export interface FaultRule extends FaultSelector {
   readonly fault: FaultKind;
   /** The rule ends after this many milliseconds (stalled requests are then reset). */
   readonly forMs?: number;
+  /**
+   * Once this rule has taken a request, every later request (of any operation) gets this fault
+   * until `clear()`: an outage that starts at a chosen call, e.g. a kill, then a dead database.
+   */
+  readonly then?: FaultKind;
 }
 
 /** A request the proxy saw, and what it did with it. */
@@ -120,6 +125,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const targetOf = typeof opts.target === 'function' ? opts.target : () => opts.target as { host: string; port: number };
   let rules: ActiveRule[] = [];
   let dropping = false;
+  /** The fault of every request once a rule with `then` has fired. */
+  let outage: FaultKind | undefined;
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
   /** Requests held by a stall: resetting them is how a stall ends. */
@@ -140,6 +147,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const decide = (op: string): FaultKind | 'pass' => {
     expire();
     if (dropping) return 'reset';
+    if (outage) return outage;
     let chosen: FaultKind | 'pass' = 'pass';
     for (const r of rules) {
       if (r.op !== undefined && r.op !== op) continue;
@@ -147,6 +155,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       if (chosen === 'pass' && r.seen >= r.nth && r.taken < r.times) {
         r.taken += 1;
         chosen = r.rule.fault;
+        if (r.rule.then) outage = r.rule.then;
       }
     }
     rules = rules.filter((r) => r.taken < r.times);
@@ -306,13 +315,13 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       add({ fault: 'reset', times, ...(op ? { op } : {}) });
     },
     outageAfter(after, first = 'reset') {
-      add({ fault: first, nth: after + 1, times: 1 });
-      add({ fault: 'reset', nth: after + 2, times: Infinity });
+      add({ fault: first, nth: after + 1, times: 1, then: 'reset' });
     },
     add,
     clear() {
       rules = [];
       dropping = false;
+      outage = undefined;
       releaseHeld();
     },
     get seen() {

@@ -129,9 +129,11 @@ export async function runFaultRounds<C>(stack: TestStack & { faults: FaultContro
       faults.clear();
       const ctx = await s.setup();
       faults.resetLog();
-      if (kind === 'throttle') faults.add({ fault: 'throttle', nth: k + 1, times: Infinity });
-      else if (kind === 'stall') faults.add({ fault: 'stall', nth: k + 1, times: Infinity });
-      else faults.outageAfter(k, kind);
+      // The step is named by its operation and occurrence (the 2nd GetItem), not by its index: a
+      // best-effort write that this request skips must not shift the fault to another call.
+      const op = ops[k]!;
+      const nth = ops.slice(0, k + 1).filter((o) => o === op).length;
+      faults.add({ fault: kind, op, nth, times: 1, then: kind === 'kill' ? 'reset' : kind });
 
       const res = await within(s.act(ctx), deadline);
       const fired = faults.fired();
