@@ -23,18 +23,28 @@ export function scimRoute(rawPath: string): { teamId: string; segments: string[]
   let segments = (m[2] ?? '')
     .split('/')
     .filter((s) => s.length > 0)
-    .map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
+    .map(decode);
   // A base URL pasted as `…/v2/{team}/scim/v2` or `…/v2/{team}/v2` still works.
   if (segments[0]?.toLowerCase() === 'scim' && segments[1]?.toLowerCase() === 'v2') segments = segments.slice(2);
   else if (segments[0]?.toLowerCase() === 'v2') segments = segments.slice(1);
-  return { teamId: decodeURIComponent(m[1]!), segments };
+  return { teamId: decode(m[1]!), segments };
 }
+
+/** A path segment, percent-decoded; a malformed escape (`%zz`) is kept as written, never a 500. */
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Methods each kind of SCIM path serves, for the `Allow` header of a 405 (RFC 9110 §15.5.6). */
+const ALLOW = {
+  collection: ['GET', 'HEAD', 'POST'],
+  resource: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'],
+  readOnly: ['GET', 'HEAD'],
+} as const;
 
 export function createScimApp(deps: Deps): App {
   const users = userEndpoints(deps);
@@ -47,7 +57,7 @@ export function createScimApp(deps: Deps): App {
     const { teamId, segments } = route;
     const [resource, id, ...more] = segments;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
-    const unsupported = () => new NotSupported(405, `${req.method} is not supported on ${req.path}.`);
+    const unsupported = (allow: readonly string[]) => new NotSupported(405, `${req.method} is not supported on ${req.path}.`, allow);
     if (more.length > 0 || resource === undefined) throw new ResourceNotFound(`No SCIM endpoint at ${req.path}.`);
 
     switch (resource.toLowerCase()) {
@@ -55,38 +65,38 @@ export function createScimApp(deps: Deps): App {
         if (id === undefined) {
           if (method === 'GET') return users.list(req, teamId);
           if (method === 'POST') return users.create(req, teamId);
-          throw unsupported();
+          throw unsupported(ALLOW.collection);
         }
         if (id === '.search') throw new NotSupported(501, 'POST /.search is not supported; use GET with a filter.');
         if (method === 'GET') return users.get(req, teamId, id);
         if (method === 'PUT') return users.replace(req, teamId, id);
         if (method === 'PATCH') return users.patch(req, teamId, id);
         if (method === 'DELETE') return users.remove(req, teamId, id);
-        throw unsupported();
+        throw unsupported(ALLOW.resource);
       case 'groups':
         if (id === undefined) {
           if (method === 'GET') return groups.list(req, teamId);
           if (method === 'POST') return groups.create(req, teamId);
-          throw unsupported();
+          throw unsupported(ALLOW.collection);
         }
         if (id === '.search') throw new NotSupported(501, 'POST /.search is not supported; use GET with a filter.');
         if (method === 'GET') return groups.get(req, teamId, id);
         if (method === 'PUT') return groups.replace(req, teamId, id);
         if (method === 'PATCH') return groups.patch(req, teamId, id);
         if (method === 'DELETE') return groups.remove(req, teamId, id);
-        throw unsupported();
+        throw unsupported(ALLOW.resource);
       case 'roles':
-        if (method !== 'GET') throw unsupported();
+        if (method !== 'GET') throw unsupported(ALLOW.readOnly);
         return discovery.roles(req, teamId, id);
       case 'serviceproviderconfig':
       case 'serviceproviderconfigs':
-        if (method !== 'GET' || id !== undefined) throw unsupported();
+        if (method !== 'GET' || id !== undefined) throw unsupported(ALLOW.readOnly);
         return discovery.serviceProviderConfig(req, teamId);
       case 'resourcetypes':
-        if (method !== 'GET') throw unsupported();
+        if (method !== 'GET') throw unsupported(ALLOW.readOnly);
         return discovery.resourceTypes(req, teamId, id);
       case 'schemas':
-        if (method !== 'GET') throw unsupported();
+        if (method !== 'GET') throw unsupported(ALLOW.readOnly);
         return discovery.schemas(req, teamId, id);
       case 'bulk':
         await authenticate(deps, req, teamId, 'scim.write');

@@ -54,9 +54,10 @@ export class PayloadTooLarge extends ApiError {
     super(413, 'payload_too_large', `The request body exceeds ${limit} bytes.`);
   }
 }
+/** 405 with the `Allow` header RFC 9110 §15.5.6 requires: the methods the path does serve. */
 export class MethodNotAllowed extends ApiError {
-  constructor() {
-    super(405, 'method_not_allowed', 'Method not allowed on this path.');
+  constructor(allow: readonly string[] = []) {
+    super(405, 'method_not_allowed', 'Method not allowed on this path.', allow.length > 0 ? { headers: { allow: allow.join(', ') } } : undefined);
   }
 }
 export class NotImplemented extends ApiError {
@@ -67,9 +68,31 @@ export class NotImplemented extends ApiError {
     return true;
   }
 }
+/** How long clients are asked to wait after a storage outage or throttling (integer seconds, RFC 9110 §10.2.3). */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database could not be reached or failed on its side (connection refused or reset, a stalled
+ * request that timed out, a 5xx from DynamoDB) after the SDK's own retries. Answered 503 with
+ * `Retry-After` in every envelope (DESIGN.md, invariants): the request did not happen, or happened
+ * whole (every multi-item change is one transaction), so the client's retry converges. Exposed: the
+ * caller may know that it should retry, never why.
+ */
+export class StorageUnavailable extends ApiError {
+  constructor(options?: { cause?: unknown }) {
+    super(503, 'storage_unavailable', 'Storage is temporarily unavailable; retry later.', {
+      ...options,
+      headers: { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) },
+    });
+  }
+  override get expose(): boolean {
+    return true;
+  }
+}
+
 /** Storage throttled after the SDK's own retries; callers should come back later. */
 export class Throttled extends ApiError {
-  constructor(retryAfterSeconds = 5, options?: { cause?: unknown }) {
+  constructor(retryAfterSeconds = STORAGE_RETRY_AFTER_SECONDS, options?: { cause?: unknown }) {
     super(429, 'throttled', 'Too many requests; retry later.', {
       ...options,
       headers: { 'retry-after': String(retryAfterSeconds) },
@@ -130,4 +153,36 @@ export function isThrottle(err: unknown): boolean {
     (name === 'TransactionCanceledException' &&
       JSON.stringify((err as { CancellationReasons?: unknown }).CancellationReasons ?? []).includes('Throttl'))
   );
+}
+
+/** Node socket errors that mean "the database is not there" (or went away mid-request). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ESOCKETTIMEDOUT']);
+/** SDK and DynamoDB error names of transient failures on the service side or in between. */
+const OUTAGE_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'NetworkingError',
+]);
+
+/**
+ * True for errors that say the storage is unreachable or failing rather than that the request was
+ * wrong: socket errors (`ECONNREFUSED`, `ECONNRESET`, "socket hang up"), the SDK's request and
+ * connection time-outs, and any 5xx answer from DynamoDB (`InternalServerError`,
+ * `ServiceUnavailable`, or an unparseable 5xx from a dying DynamoDB Local). Validation errors
+ * (400s) are not outages: those are bugs and stay 500.
+ */
+export function isStorageOutage(err: unknown, depth = 0): boolean {
+  if (depth > 4 || err === null || typeof err !== 'object') return false;
+  const e = err as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+  if (typeof e.name === 'string' && OUTAGE_NAMES.has(e.name)) return true;
+  if (typeof e.message === 'string' && /socket hang up|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/i.test(e.message)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500) return true;
+  return e.cause !== undefined && isStorageOutage(e.cause, depth + 1);
 }

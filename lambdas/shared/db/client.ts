@@ -22,7 +22,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { isThrottle, Throttled } from '../errors.js';
+import { isStorageOutage, isThrottle, StorageUnavailable, Throttled } from '../errors.js';
 import { isExpired, TABLE } from './table.js';
 import type { Key } from './keys.js';
 
@@ -53,6 +53,15 @@ export class TransactionConflict extends Error {
   }
 }
 
+/**
+ * Bounds on waiting for the database, so a stalled or unreachable one answers 503 within a few
+ * seconds instead of holding the request until the Lambda or gateway time-out (29 s): at most
+ * `MAX_ATTEMPTS` × `REQUEST_TIMEOUT_MS` per call (connecting takes at most `CONNECTION_TIMEOUT_MS`
+ * of it) plus the SDK's short back-off. DynamoDB answers in milliseconds; the SDK retries time-outs,
+ * 5xx and throttling, and transactions carry an idempotency token across those retries.
+ */
+export const DB_TIMEOUTS = { MAX_ATTEMPTS: 3, CONNECTION_TIMEOUT_MS: 1000, REQUEST_TIMEOUT_MS: 2000 } as const;
+
 export interface DbOptions {
   tableName: string;
   endpoint?: string;
@@ -81,8 +90,12 @@ export class Db {
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
       ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-      maxAttempts: 4,
+      maxAttempts: DB_TIMEOUTS.MAX_ATTEMPTS,
       requestHandler: new NodeHttpHandler({
+        connectionTimeout: DB_TIMEOUTS.CONNECTION_TIMEOUT_MS,
+        requestTimeout: DB_TIMEOUTS.REQUEST_TIMEOUT_MS,
+        // Without it the SDK only logs a warning when the request time-out passes, and waits on.
+        throwOnRequestTimeout: true,
         httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
         httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
       }),
@@ -97,7 +110,9 @@ export class Db {
     try {
       return await fn();
     } catch (err) {
-      if (isThrottle(err)) throw new Throttled(5, { cause: err });
+      if (isThrottle(err)) throw new Throttled(undefined, { cause: err });
+      // Connection refused or reset, a stalled request, a 5xx from DynamoDB: 503 + Retry-After.
+      if (isStorageOutage(err)) throw new StorageUnavailable({ cause: err });
       throw err;
     }
   }

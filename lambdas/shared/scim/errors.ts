@@ -104,9 +104,16 @@ export class ScimConflict extends ScimError {
   }
 }
 
-/** 405/404 for paths SCIM does not serve (e.g. `/Bulk`, `/Me`, `.search`: not supported, RFC 7644 §3.2). */
+/**
+ * 405/404/501 for what SCIM does not serve here (e.g. `/Bulk`, `/Me`, `.search`: not supported,
+ * RFC 7644 §3.2). A 405 names the methods the path does serve in `Allow` (RFC 9110 §15.5.6); a
+ * 501 is a deliberate answer, so its message is shown (review #15).
+ */
 export class NotSupported extends ScimError {
-  constructor(status: 404 | 405 | 501, detail: string) {
-    super(status, undefined, detail);
+  constructor(status: 404 | 405 | 501, detail: string, allow?: readonly string[]) {
+    super(status, undefined, detail, allow && allow.length > 0 ? { headers: { allow: allow.join(', ') } } : undefined);
+  }
+  override get expose(): boolean {
+    return true;
   }
 }

@@ -126,6 +126,11 @@ export const REFUSALS = {
     title: 'Okta refused the sign-in',
     fix: () => "The message above is Okta's. Fix the Okta app's settings it names, then sign in again.",
   },
+  storage_unavailable: {
+    status: 503,
+    title: 'Sign-in is temporarily unavailable',
+    fix: () => 'Our storage is briefly unreachable. Try again in a few seconds; nothing was changed.',
+  },
   server_error: {
     status: 500,
     title: 'Sign-in failed because of an internal error',

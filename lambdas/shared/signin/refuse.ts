@@ -1,5 +1,6 @@
 import { auditContextFrom } from '../audit.js';
 import type { Deps } from '../deps.js';
+import { StorageUnavailable } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
 import { AuditRepo } from '../repos/audit.js';
 import { refusalPage } from './page.js';
@@ -15,7 +16,11 @@ import { SignInRefused, type RefusalSubject } from './refusals.js';
 export async function refusalResponse(deps: Deps, req: HttpRequest, err: unknown, about: RefusalSubject = {}): Promise<HttpResponse> {
   let refused: SignInRefused;
   if (err instanceof SignInRefused) refused = err.with(about);
-  else {
+  else if (err instanceof StorageUnavailable) {
+    // 503 + Retry-After on the page too (review #9); nothing to audit into an unreachable table.
+    deps.logger.warn('sign-in: storage unavailable', { requestId: req.requestId });
+    return refusalPage(deps.config, new SignInRefused('storage_unavailable', err.message, about, { cause: err }), req);
+  } else {
     deps.logger.error('sign-in failed', { requestId: req.requestId, error: err as Error });
     refused = new SignInRefused('server_error', 'An internal error occurred.', about, { cause: err });
   }
