@@ -16,7 +16,7 @@ import { parseJsonBody } from '../shared/validate.js';
 import { listGroups, listUsers } from './directory.js';
 import { domainRoutes, planOktaDomains } from './domains.js';
 import { adminPage } from './page.js';
-import { CreateWorkspaceBody, OktaBody, RoleMappingsBody, RolesBody, SamlBody, ScimTokenBody } from './schemas.js';
+import { CreateWorkspaceBody, OktaBody, RoleMappingsBody, RolesBody, samlBodyFor, ScimTokenBody } from './schemas.js';
 
 const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -232,7 +232,7 @@ export function createAdminApp(deps: Deps): App {
       '/api/admin/workspaces/:teamId/saml',
       async (req, { teamId }) => {
         const { p, w } = await scoped(req, teamId!);
-        const body = parseJsonBody(SamlBody, req.body);
+        const body = parseJsonBody(samlBodyFor(deps.config.LOCAL_MODE), req.body);
         const certs = (body.idpCertificates ?? [body.idpCertificate!]).map(normaliseCertificate);
         const now = deps.now().toISOString();
         const next: Workspace = {

@@ -23,27 +23,62 @@ export const OktaBody = z
   })
   .strict();
 
-export const SamlBody = z
-  .object({
-    idpSsoUrl: z.string().url().max(2048),
-    idpEntityId: trimmed(1024),
-    /** The IdP signing certificate (PEM or bare base64). */
-    idpCertificate: z.string().min(1).max(16_384).optional(),
-    /** Up to two certificates accepted at once while the IdP rotates its key. */
-    idpCertificates: z.array(z.string().min(1).max(16_384)).min(1).max(2).optional(),
-    allowIdpInitiated: z.boolean().default(true),
-    groupPrefix: z.string().max(255).optional(),
-    appInstanceId: z.string().max(255).optional(),
-    /** The Okta org URL or domain: Universal Logout's `iss` for this SAML app. */
-    oktaOrgUrl: z.string().trim().min(1).max(255).optional(),
-    signInEnabled: z.boolean().optional(),
-    jitEnabled: z.boolean().optional(),
-  })
-  .strict()
-  .refine((b) => b.idpCertificate !== undefined || b.idpCertificates !== undefined, {
-    message: 'idpCertificate (or idpCertificates) is required',
-    path: ['idpCertificate'],
-  });
+/** Loopback hosts, where plain HTTP is acceptable in local mode (the demo's IdP stand-in). */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * The IdP's SSO URL: browsers are redirected there with the AuthnRequest, so it must be `https:`
+ * (review #17: `javascript:` was accepted); plain `http:` only to a loopback host in local mode.
+ */
+function ssoUrl(localMode: boolean) {
+  return z
+    .string()
+    .trim()
+    .max(2048)
+    .refine(
+      (s) => {
+        let u: URL;
+        try {
+          u = new URL(s);
+        } catch {
+          return false;
+        }
+        return u.protocol === 'https:' || (localMode && u.protocol === 'http:' && LOOPBACK.test(u.hostname));
+      },
+      { message: localMode ? 'must be an https:// URL (or http:// on a loopback host in local mode)' : 'must be an https:// URL' },
+    );
+}
+
+/** `PUT …/saml` as a deployed stack accepts it; `samlBodyFor(config.LOCAL_MODE)` picks the right one. */
+export const SamlBody = samlBody(false);
+const LocalSamlBody = samlBody(true);
+export function samlBodyFor(localMode: boolean): typeof SamlBody {
+  return localMode ? LocalSamlBody : SamlBody;
+}
+
+function samlBody(localMode: boolean) {
+  return z
+    .object({
+      idpSsoUrl: ssoUrl(localMode),
+      idpEntityId: trimmed(1024),
+      /** The IdP signing certificate (PEM or bare base64). */
+      idpCertificate: z.string().min(1).max(16_384).optional(),
+      /** Up to two certificates accepted at once while the IdP rotates its key. */
+      idpCertificates: z.array(z.string().min(1).max(16_384)).min(1).max(2).optional(),
+      allowIdpInitiated: z.boolean().default(true),
+      groupPrefix: z.string().max(255).optional(),
+      appInstanceId: z.string().max(255).optional(),
+      /** The Okta org URL or domain: Universal Logout's `iss` for this SAML app. */
+      oktaOrgUrl: z.string().trim().min(1).max(255).optional(),
+      signInEnabled: z.boolean().optional(),
+      jitEnabled: z.boolean().optional(),
+    })
+    .strict()
+    .refine((b) => b.idpCertificate !== undefined || b.idpCertificates !== undefined, {
+      message: 'idpCertificate (or idpCertificates) is required',
+      path: ['idpCertificate'],
+    });
+}
 
 /** `POST …/domains`: a domain to claim (IDNA names welcome; normalised by the handler). */
 export const ClaimDomainBody = z.object({ domain: z.string().trim().min(1).max(1024) }).strict();
@@ -54,6 +89,15 @@ export const ScimTokenBody = z
     expiresAt: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
+
+/**
+ * The role catalogue and the role mappings live on the workspace item, whose audit record holds it
+ * twice (before and after): each is bounded as a whole so the item stays far below DynamoDB's
+ * 400 KB (a 500 otherwise: 500 mappings × 50 grants × 100 characters is 2.5 MB).
+ */
+export const MAX_ROLE_CONFIG_BYTES = 48 * 1024;
+const boundedJson = { message: `is larger than ${MAX_ROLE_CONFIG_BYTES} bytes in total; use fewer or shorter entries` };
+const fitsWorkspace = (v: unknown) => Buffer.byteLength(JSON.stringify(v)) <= MAX_ROLE_CONFIG_BYTES;
 
 const roleId = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 
@@ -71,7 +115,8 @@ export const RolesBody = z
           .strict(),
       )
       .min(1)
-      .max(200),
+      .max(200)
+      .refine(fitsWorkspace, boundedJson),
     defaultRole: roleId,
   })
   .strict();
@@ -84,7 +129,8 @@ export const RoleMappingsBody = z
       .default([]),
     roleValues: z.array(z.object({ value: trimmed(255), role: roleId }).strict()).max(500).default([]),
   })
-  .strict();
+  .strict()
+  .refine(fitsWorkspace, boundedJson);
 
 export type OktaInput = z.infer<typeof OktaBody>;
 export type SamlInput = z.infer<typeof SamlBody>;

@@ -84,7 +84,9 @@ export function toVerifiedAssertion(parsed: unknown): VerifiedAssertion {
   const nameIdValue = text(nameIdNode);
   const conditions = a.Conditions?.[0];
 
-  const attributes: Record<string, string[]> = {};
+  // Attribute names are the IdP's: a null-prototype record, so `constructor`, `toString` or
+  // `__proto__` are plain attributes, not inherited members (review #13).
+  const attributes: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const statement of a.AttributeStatement ?? []) {
     for (const attribute of statement.Attribute ?? []) {
       const name = attribute.$?.Name;
@@ -92,7 +94,7 @@ export function toVerifiedAssertion(parsed: unknown): VerifiedAssertion {
       const values = (attribute.AttributeValue ?? [])
         .map((v) => (typeof v === 'string' ? v.trim() : text(v)))
         .filter((v): v is string => v !== undefined && v !== '');
-      (attributes[name] ??= []).push(...values);
+      (Object.hasOwn(attributes, name) ? attributes[name]! : (attributes[name] = [])).push(...values);
     }
   }
 

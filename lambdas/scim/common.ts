@@ -1,7 +1,7 @@
 /** Small pieces every SCIM endpoint shares: bodies, responses, ETags, audit context. */
 import { auditContextFrom, type AuditContext } from '../shared/audit.js';
 import type { Deps } from '../shared/deps.js';
-import type { HttpRequest, HttpResponse } from '../shared/http.js';
+import { parseJson, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import { InvalidSyntax, PreconditionFailed } from '../shared/scim/errors.js';
 import type { Json } from '../shared/scim/evaluate.js';
 import { etagOf } from '../shared/scim/user-resource.js';
@@ -22,12 +22,11 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
  * `application/scim+json` both occur; Okta's is unconfirmed, okta-protocols §2).
  */
 export function jsonBody(req: HttpRequest): Json {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(req.body);
-  } catch (err) {
-    throw new InvalidSyntax('The request body is not valid JSON.', { cause: err });
-  }
+  // Malformed JSON, deep nesting and prototype member names (`__proto__`, `constructor`,
+  // `prototype`) anywhere in the body are 400 `invalidSyntax` (review #8c).
+  const parsed = parseJson(req.body, (message) => {
+    throw new InvalidSyntax(message);
+  });
   if (!isObj(parsed)) throw new InvalidSyntax('The request body must be a JSON object.');
   return parsed;
 }

@@ -54,8 +54,14 @@ export interface AuditRecord {
   requestId: string;
 }
 
-/** Keys whose values never reach an audit record, whatever their nesting. */
-const SECRET_KEYS = /^(password|clientsecret|client_secret|secret|token|hash|tokenhash|pepper|apikey|accesstoken|refreshtoken|codehash|codeverifier|code_verifier|privatekey)$/i;
+/**
+ * Keys whose values never reach an audit record, whatever their nesting, including inside an
+ * IdP's custom SCIM extension (review #10): anything naming a password, passphrase, secret or
+ * credential; any `…token` / `…_token` (`apiToken`, `accessToken`, `id_token`; but not `tokenId`
+ * or a `tokens` list of ids); any `…hash`; API and private keys; verifiers; auth headers.
+ */
+const SECRET_KEYS =
+  /^(?:.*(?:password|passwd|passphrase|secret|credential).*|.*token|.*hash|pepper|.*api[-_]?key|private[-_]?key|.*code[-_]?verifier|authorization|cookie|set-cookie)$/i;
 
 /**
  * `code` names both one-time secrets (an OAuth or SSO code) and harmless error codes
@@ -71,7 +77,8 @@ export function redact(value: unknown): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (SECRET_KEYS.test(k) || isSecretCode(k, v)) continue;
+      // A boolean says whether a secret is set (`clientSecretSet`), never what it is.
+      if ((SECRET_KEYS.test(k) && typeof v !== 'boolean') || isSecretCode(k, v)) continue;
       if (/^(pk|sk|gsi\d+pk|gsi\d+sk|ttl)$/.test(k)) continue;
       out[k] = redact(v);
     }

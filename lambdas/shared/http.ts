@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { PayloadTooLarge } from './errors.js';
+import { BadRequest, PayloadTooLarge } from './errors.js';
 
 /** What every app core receives: a plain, typed request with lower-cased header names. */
 export interface HttpRequest {
@@ -30,14 +30,16 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Turns an API Gateway HTTP API (payload 2.0) event into an `HttpRequest`. */
 export function fromApiGateway(event: APIGatewayProxyEventV2): HttpRequest {
-  const headers: Record<string, string> = {};
+  // Null-prototype records: a header or parameter named `constructor` or `__proto__` is data, never
+  // an inherited member (`'constructor' in {}` is true).
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
   const raw = event.body ?? '';
   const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new PayloadTooLarge(MAX_BODY_BYTES);
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null) as Record<string, string>;
   if (event.rawQueryString) {
-    for (const [k, v] of new URLSearchParams(event.rawQueryString)) if (!(k in query)) query[k] = v;
+    for (const [k, v] of new URLSearchParams(event.rawQueryString)) if (!Object.hasOwn(query, k)) query[k] = v;
   }
   return {
     method: event.requestContext.http.method.toUpperCase(),
@@ -97,20 +99,80 @@ export function bearerToken(req: HttpRequest): string | undefined {
   return m?.[1];
 }
 
-/** Parses a form-encoded or JSON body into a flat string record (RFC 6749 and RFC 7662 accept forms). */
+/**
+ * Member names that would reach `Object.prototype` machinery: JSON.parse makes `__proto__` an own
+ * key, but a later spread, `Object.assign` or the DynamoDB marshaller (which reads `.constructor`
+ * to recognise plain objects, review #8) treats these names specially. Refused at the edge in every
+ * body (review #8c, #13, #14).
+ */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Deepest nesting of a JSON body; far beyond any real SCIM, OAuth or admin document. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Why a JSON body was refused. */
+export type JsonProblem = 'syntax' | 'prototype_key' | 'too_deep';
+
+/**
+ * `JSON.parse` for request bodies: refuses malformed JSON, nesting deeper than `MAX_JSON_DEPTH`
+ * and, at any depth, a member named `__proto__`, `constructor` or `prototype`. Each protocol maps
+ * the problem to its own envelope through `fail` (SCIM `invalidSyntax`, OAuth `invalid_request`,
+ * admin `bad_request`). The walk is iterative, so a 100,000-deep array cannot overflow the stack.
+ */
+export function parseJson(text: string, fail: (message: string, problem: JsonProblem) => never): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return fail('The request body is not valid JSON.', 'syntax');
+  }
+  const stack: [unknown, number][] = [[parsed, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) return fail(`The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`, 'too_deep');
+    if (Array.isArray(v)) {
+      for (const e of v) if (e !== null && typeof e === 'object') stack.push([e, depth + 1]);
+      continue;
+    }
+    for (const k of Object.keys(v)) {
+      if (PROTOTYPE_KEYS.has(k)) return fail(`The request body may not contain a member named "${k}".`, 'prototype_key');
+      const e = (v as Record<string, unknown>)[k];
+      if (e !== null && typeof e === 'object') stack.push([e, depth + 1]);
+    }
+  }
+  return parsed;
+}
+
+/**
+ * Parses a form-encoded or JSON body into a flat string record (RFC 6749 and RFC 7662 accept
+ * forms). Malformed JSON reads as an empty record (the caller's schema then names what is missing);
+ * a prototype member name, in JSON or in a form, is a 400.
+ */
 export function formOrJson(req: HttpRequest): Record<string, string> {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
+  const refuse = (message: string): never => {
+    throw new BadRequest(message, { code: 'invalid_request' });
+  };
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   if (type.includes('application/json')) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(req.body || '{}');
-    } catch {
-      return {};
+      parsed = parseJson(req.body || '{}', (message, problem) => {
+        if (problem === 'prototype_key') refuse(message);
+        throw new SyntaxError(message);
+      });
+    } catch (err) {
+      if (err instanceof BadRequest) throw err;
+      return out;
     }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    const out: Record<string, string> = {};
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return out;
     for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
     return out;
   }
-  return Object.fromEntries(new URLSearchParams(req.body));
+  for (const [k, v] of new URLSearchParams(req.body)) {
+    if (PROTOTYPE_KEYS.has(k)) refuse(`The request body may not contain a parameter named "${k}".`);
+    out[k] = v;
+  }
+  return out;
 }

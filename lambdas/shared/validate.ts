@@ -1,14 +1,13 @@
 import type { z } from 'zod';
 import { BadRequest } from './errors.js';
+import { parseJson } from './http.js';
 
 /** Parses a JSON body with a zod schema; any problem is a 400 naming the field. */
 export function parseJsonBody<S extends z.ZodType>(schema: S, body: string): z.infer<S> {
-  let raw: unknown;
-  try {
-    raw = body.trim() === '' ? {} : JSON.parse(body);
-  } catch {
-    throw new BadRequest('The request body is not valid JSON.', { code: 'invalid_json' });
-  }
+  // Refuses malformed JSON and prototype member names (`__proto__`, `constructor`) at any depth.
+  const raw: unknown = body.trim() === '' ? {} : parseJson(body, (message, problem) => {
+    throw new BadRequest(message, { code: problem === 'syntax' ? 'invalid_json' : 'validation_failed' });
+  });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const msg = parsed.error.issues

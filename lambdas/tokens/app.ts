@@ -6,7 +6,7 @@ import { ConditionFailed, type Item } from '../shared/db/client.js';
 import { keys } from '../shared/db/keys.js';
 import type { Deps } from '../shared/deps.js';
 import { ApiError, InvalidGrant, InvalidRequest, NotFound } from '../shared/errors.js';
-import { bearerToken, formOrJson, json, type HttpRequest, type HttpResponse } from '../shared/http.js';
+import { bearerToken, formOrJson, json, parseJson as parseJsonText, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import type { App } from '../shared/lambda.js';
 import { refusalOf, withRefusal } from '../shared/refusals.js';
 import { effectiveAccess } from '../shared/roles.js';
@@ -39,12 +39,9 @@ function parseParams<S extends z.ZodType>(schema: S, req: HttpRequest): z.infer<
 
 /** Parses a JSON body with zod; problems are `invalid_request`. */
 function parseJson<S extends z.ZodType>(schema: S, body: string): z.infer<S> {
-  let raw: unknown;
-  try {
-    raw = body.trim() === '' ? {} : JSON.parse(body);
-  } catch {
-    throw new InvalidRequest('The request body is not valid JSON.');
-  }
+  const raw: unknown = body.trim() === '' ? {} : parseJsonText(body, (message) => {
+    throw new InvalidRequest(message);
+  });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new InvalidRequest(describe(parsed.error));
   return parsed.data;

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { BadRequest } from '../shared/errors.js';
+import { parseJson } from '../shared/http.js';
 
 /**
  * Subject identifiers (RFC 9493 §3): an identifier MUST NOT carry members its format does not
@@ -28,12 +29,9 @@ const LogoutBodies = {
 
 /** Parses the request body into the subject to log out; any problem is a 400 naming it. */
 export function parseLogoutBody(body: string): SubjectIdentifier {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body);
-  } catch {
-    throw new BadRequest('The request body is not valid JSON; send {"sub_id": {"format": "email", "email": "…"}}.', { code: 'invalid_request' });
-  }
+  const raw: unknown = parseJson(body, (message, problem) => {
+    throw new BadRequest(problem === 'syntax' ? 'The request body is not valid JSON; send {"sub_id": {"format": "email", "email": "…"}}.' : message, { code: 'invalid_request' });
+  });
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new BadRequest('The request body must be a JSON object with a sub_id.', { code: 'invalid_request' });
   }

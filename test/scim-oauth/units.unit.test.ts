@@ -17,8 +17,13 @@ describe('redirect URIs', () => {
     for (const host of ['okta.com', 'okta-emea.com', 'oktapreview.com', 'trexcloud.com']) {
       expect(isAllowedRedirectUri(`https://system-admin.${host}/admin/app/cpc/acme_scim/oauth/callback`, [])).toBe(true);
     }
-    expect(isAllowedRedirectUri('http://system-admin.okta1.com:1802/admin/app/cpc/acme_scim/oauth/callback', [])).toBe(true);
     expect(oktaCallbackApp(CALLBACK)).toBe('acme_scim');
+  });
+  it('accepts a plain-HTTP redirect URI (Okta’s test cell) only when a local configuration allowlists it (review #16)', () => {
+    const testCell = 'http://system-admin.okta1.com:1802/admin/app/cpc/acme_scim/oauth/callback';
+    expect(isAllowedRedirectUri(testCell, [])).toBe(false);
+    expect(isAllowedRedirectUri(testCell, parseRedirectAllowlist(testCell))).toBe(false);
+    expect(isAllowedRedirectUri(testCell, parseRedirectAllowlist(testCell, { allowHttp: true }))).toBe(true);
   });
   it('refuses look-alikes, other paths, plain HTTP and query or fragment additions', () => {
     for (const uri of [
@@ -34,8 +39,9 @@ describe('redirect URIs', () => {
     }
   });
   it('accepts exactly the platform allowlist, given as JSON or a list', () => {
-    const list = parseRedirectAllowlist('https://okta.acme.example/cb, http://127.0.0.1:9999/cb  not-a-url');
+    const list = parseRedirectAllowlist('https://okta.acme.example/cb, http://127.0.0.1:9999/cb  not-a-url', { allowHttp: true });
     expect(list).toEqual(['https://okta.acme.example/cb', 'http://127.0.0.1:9999/cb']);
+    expect(parseRedirectAllowlist('https://okta.acme.example/cb, http://127.0.0.1:9999/cb')).toEqual(['https://okta.acme.example/cb']);
     expect(parseRedirectAllowlist('["https://x.example/cb"]')).toEqual(['https://x.example/cb']);
     expect(isAllowedRedirectUri('https://okta.acme.example/cb', list)).toBe(true);
     expect(isAllowedRedirectUri('https://okta.acme.example/cb/', list)).toBe(false);

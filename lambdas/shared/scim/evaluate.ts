@@ -11,10 +11,13 @@ export type Json = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Case-insensitive property read (RFC 7643 §2.1). */
+/**
+ * Case-insensitive property read (RFC 7643 §2.1) of OWN properties only: `constructor`,
+ * `toString` or `__proto__` are not attributes of any resource (review #14).
+ */
 export function lookup(obj: unknown, name: string): unknown {
   if (!isObj(obj)) return undefined;
-  if (name in obj) return obj[name];
+  if (Object.hasOwn(obj, name)) return obj[name];
   const n = name.toLowerCase();
   for (const k of Object.keys(obj)) if (k.toLowerCase() === n) return obj[k];
   return undefined;

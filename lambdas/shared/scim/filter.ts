@@ -49,6 +49,13 @@ const COMPARE_OPS = new Set<string>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', '
 /** Longest filter accepted; longer ones are refused before parsing (a bound on work per request). */
 export const MAX_FILTER_LENGTH = 4096;
 const MAX_DEPTH = 64;
+/**
+ * Longest comparison value, in UTF-8 bytes. Equality on userName, emails, externalId, displayName,
+ * id or members becomes a DynamoDB key (partition keys stop at 2,048 bytes, review #8a); every
+ * stored key value is at most 1,024 bytes (`limits.ts`), so a longer value could match nothing and
+ * is refused as `invalidFilter` instead of reaching the database.
+ */
+export const MAX_FILTER_VALUE_BYTES = 1024;
 
 type Token =
   | { t: 'lparen' | 'rparen' | 'lbracket' | 'rbracket'; at: number }
@@ -214,6 +221,8 @@ class Parser {
     const v = this.peek();
     if (!v || (v.t !== 'string' && v.t !== 'word')) this.fail(`expected a value after "${opTok.v}"${this.where()}`);
     this.pos++;
+    // Lower-cased as the case-insensitive keys are (`İ` grows from 2 to 3 bytes).
+    if (Buffer.byteLength(v.v.toLowerCase()) > MAX_FILTER_VALUE_BYTES) this.fail(`the value compared with "${opTok.v}" is longer than ${MAX_FILTER_VALUE_BYTES} bytes`);
     return { kind: 'compare', path, op: op as CompareOp, value: v.t === 'string' ? v.v : literal(v.v) };
   }
 }

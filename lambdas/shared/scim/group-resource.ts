@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { Group, GroupDraft } from '../repos/groups.js';
 import { InvalidValue } from './errors.js';
 import type { Json } from './evaluate.js';
+import { keyBytes, keyString, LIMITS, withoutPasswords } from './limits.js';
 import { assertStorable, canonicalResource } from './normalize.js';
 import { GROUP_SCHEMA, isUrn, SCHEMA } from './schema.js';
 import { etagOf, zodDetail } from './user-resource.js';
@@ -13,12 +14,18 @@ import { etagOf, zodDetail } from './user-resource.js';
 /** Most members one request body may name (Okta pushes large groups in slices). */
 export const MAX_MEMBERS_PER_REQUEST = 20_000;
 
-const Member = z.object({ value: z.string().trim().min(1, 'member value is required').max(200) }).strip();
+const Member = z.object({ value: z.string().trim().min(1, 'member value is required').max(LIMITS.idChars) }).strip();
 
 const GroupBody = z
   .object({
-    displayName: z.string().trim().min(1, 'displayName is required').max(1024),
-    externalId: z.string().max(512).optional(),
+    // displayName and externalId are uniqueness items' keys (`limits.ts`, review #8a).
+    displayName: z
+      .string()
+      .trim()
+      .min(1, 'displayName is required')
+      .max(LIMITS.groupDisplayNameChars)
+      .refine((s) => keyBytes(s) <= LIMITS.keyValueBytes, { message: `must be at most ${LIMITS.keyValueBytes} bytes in UTF-8` }),
+    externalId: keyString(LIMITS.externalIdChars).optional(),
     members: z.array(Member).max(MAX_MEMBERS_PER_REQUEST).optional(),
   })
   .catchall(z.unknown());
@@ -32,7 +39,7 @@ export function memberIds(value: unknown): string[] {
 
 /** A `GroupDraft` from a Group body, plus the members it names (undefined when `members` is absent). */
 export function groupDraftFrom(body: Json): { draft: GroupDraft; members?: string[] } {
-  const canon = canonicalResource(body, GROUP_SCHEMA);
+  const canon = withoutPasswords(canonicalResource(body, GROUP_SCHEMA));
   const parsed = GroupBody.safeParse(canon);
   if (!parsed.success) throw new InvalidValue(`Invalid Group: ${zodDetail(parsed.error)}.`);
   const b = parsed.data;

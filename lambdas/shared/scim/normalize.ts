@@ -4,16 +4,18 @@
  * canonical URN, `"True"`/`"False"` strings as booleans (Entra, okta-protocols §7), bare strings in
  * multi-valued complex attributes as `{value}`, and `null` as unassigned (RFC 7644 §3.5.2).
  */
+import { PROTOTYPE_KEYS } from '../http.js';
 import { InvalidValue } from './errors.js';
+import { dynamoSize, LIMITS } from './limits.js';
 import { findAttr, isUrn, knownExtension, type AttrDef, type ResourceSchema } from './schema.js';
 import type { Json } from './evaluate.js';
 
 /**
- * Largest stored representation of one resource. DynamoDB items stop at 400 KB; the rest of the
- * item (keys, index attributes) needs room too.
+ * Largest stored representation of one resource, in DynamoDB's own size terms (`dynamoSize`).
+ * DynamoDB items stop at 400 KB, and the audit record of a change holds the resource twice.
  */
-export const MAX_RESOURCE_BYTES = 300_000;
-const MAX_DEPTH = 8;
+export const MAX_RESOURCE_BYTES = LIMITS.resourceBytes;
+const MAX_DEPTH = LIMITS.depth;
 
 /**
  * Refuses values DynamoDB cannot store, so they answer 400 `invalidValue` instead of failing the
@@ -30,12 +32,15 @@ export function assertStorable(value: unknown, what: string): void {
     else if (typeof v === 'object' && v !== null) {
       for (const [k, e] of Object.entries(v)) {
         if (k.length === 0) throw new InvalidValue(`${what}: "${path}" has an empty attribute name.`);
+        // The DynamoDB marshaller reads `.constructor` to recognise plain objects (review #8c).
+        if (PROTOTYPE_KEYS.has(k)) throw new InvalidValue(`${what}: "${k}" cannot be an attribute name.`);
         walk(e, depth + 1, path ? `${path}.${k}` : k);
       }
     }
   };
   walk(value, 0, '');
-  if (Buffer.byteLength(JSON.stringify(value)) > MAX_RESOURCE_BYTES) throw new InvalidValue(`${what}: the resource is larger than ${MAX_RESOURCE_BYTES} bytes.`);
+  const size = dynamoSize(value);
+  if (size > MAX_RESOURCE_BYTES) throw new InvalidValue(`${what}: the resource would take ${size} bytes of storage; the limit is ${MAX_RESOURCE_BYTES}.`);
 }
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -10,6 +10,7 @@
  * value-filter path that matches nothing, which creates the element the filter describes
  * (`emails[type eq "work"].value`), as Entra expects.
  */
+import { PROTOTYPE_KEYS } from '../http.js';
 import { elementMatches, lookup, type Json } from './evaluate.js';
 import { InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget } from './errors.js';
 import { parseAttrPath, parsePatchPath, type Filter, type PatchPath } from './filter.js';
@@ -35,9 +36,42 @@ export function opKind(op: string): Kind {
 
 /** Parses a PATCH path, turning any problem into 400 `invalidPath`. */
 export function patchPath(path: string): PatchPath {
-  return parsePatchPath(path, (msg) => {
+  const parsed = parsePatchPath(path, (msg) => {
     throw new InvalidPath(`Invalid path: ${msg}.`);
   });
+  assertSafePath(parsed);
+  return parsed;
+}
+
+/**
+ * A PATCH path may not name `constructor`, `prototype` or `__proto__` anywhere — attribute,
+ * sub-attribute, a part of an extension URN, or an attribute inside its value filter (which
+ * `derivable` would turn into a member of the created element): the result would be stored with
+ * such a member, and the DynamoDB marshaller reads `.constructor` (review #8d).
+ */
+function assertSafePath(p: { uri?: string; attr: string; sub?: string; filter?: Filter }): void {
+  const names = [p.attr, ...(p.sub !== undefined ? [p.sub] : []), ...(p.uri !== undefined ? p.uri.split(/[:.]/) : [])];
+  const bad = names.find((n) => PROTOTYPE_KEYS.has(n));
+  if (bad !== undefined) throw new InvalidPath(`Invalid path: "${bad}" cannot be an attribute name.`);
+  const walk = (f: Filter): void => {
+    switch (f.kind) {
+      case 'and':
+      case 'or':
+        walk(f.left);
+        walk(f.right);
+        return;
+      case 'not':
+        walk(f.filter);
+        return;
+      case 'valuePath':
+        assertSafePath(f.path);
+        walk(f.filter);
+        return;
+      default:
+        assertSafePath(f.path);
+    }
+  };
+  if (p.filter) walk(p.filter);
 }
 
 interface Resolved {
@@ -105,6 +139,7 @@ function attrAndSub(k: string): { attr: string; sub?: string } {
   const p = parseAttrPath(k, (msg) => {
     throw new InvalidPath(`Invalid path: ${msg}.`);
   });
+  assertSafePath(p);
   return { attr: p.attr, ...(p.sub !== undefined ? { sub: p.sub } : {}) };
 }
 

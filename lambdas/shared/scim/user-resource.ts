@@ -4,31 +4,43 @@
  * e-mail (with `emails[primary eq true].value` as fallback), `name.*`, `displayName` as the
  * full-name fallback, `active`, `externalId`; plus `roles` (seed 004), `entitlements`, the
  * enterprise extension and any other extension object, kept as sent. `password` is accepted and
- * dropped here, before anything could store, log, audit or echo it.
+ * dropped here, at any depth (inside extension objects too, review #10), before anything could
+ * store, log, audit or echo it. Sizes and counts are bounded by `limits.ts`.
  */
 import * as z from 'zod';
 import type { Email, MultiValue, User, UserDraft, UserName } from '../repos/users.js';
 import { InvalidValue } from './errors.js';
 import type { Json } from './evaluate.js';
+import { INVISIBLE, keyBytes, keyString, LIMITS, withoutPasswords } from './limits.js';
 import { assertStorable, canonicalResource } from './normalize.js';
 import { isUrn, SCHEMA, USER_SCHEMA } from './schema.js';
 
 /** Core attributes kept in `User.attributes` as sent. */
 const OTHER_CORE = ['nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone', 'phoneNumbers', 'ims', 'photos', 'addresses', 'x509Certificates'] as const;
 
-const str = z.string().max(2048);
+const str = z.string().max(LIMITS.stringChars);
 const multiValue = z
-  .object({ value: z.string().max(2048), display: str.optional(), type: str.optional(), primary: z.boolean().optional() })
+  .object({ value: z.string().max(LIMITS.stringChars), display: str.optional(), type: str.optional(), primary: z.boolean().optional() })
   .strip();
 const email = z
-  .object({ value: z.string().max(320), display: str.optional(), type: str.optional(), primary: z.boolean().optional() })
+  .object({ value: keyString(LIMITS.emailChars), display: str.optional(), type: str.optional(), primary: z.boolean().optional() })
   .strip();
+const others = <T extends z.ZodType>(item: T) => z.array(item).max(LIMITS.otherMultiValued, `at most ${LIMITS.otherMultiValued} values`);
+
+/** The sign-in name: bounded (a key, `limits.ts`) and free of invisible characters (review #19). */
+const userName = z
+  .string()
+  .trim()
+  .min(1, 'userName is required')
+  .max(LIMITS.userNameChars)
+  .refine((s) => keyBytes(s) <= LIMITS.keyValueBytes, { message: `must be at most ${LIMITS.keyValueBytes} bytes in UTF-8` })
+  .refine((s) => !INVISIBLE.test(s), { message: 'must not contain control, format or zero-width characters' });
 
 /** The canonical User body (after `canonicalResource`), validated. */
 const UserBody = z
   .object({
-    userName: z.string().trim().min(1, 'userName is required').max(256),
-    externalId: z.string().max(512).optional(),
+    userName,
+    externalId: keyString(LIMITS.externalIdChars).optional(),
     active: z.boolean().optional(),
     name: z
       .object({
@@ -50,14 +62,15 @@ const UserBody = z
     locale: str.optional(),
     timezone: str.optional(),
     password: z.unknown().optional(),
-    emails: z.array(email).max(100).optional(),
-    phoneNumbers: z.array(multiValue).max(100).optional(),
-    ims: z.array(multiValue).max(100).optional(),
-    photos: z.array(multiValue).max(100).optional(),
-    addresses: z.array(z.record(z.string(), z.union([z.string(), z.boolean()]))).max(100).optional(),
-    entitlements: z.array(multiValue).max(1000).optional(),
-    roles: z.array(multiValue).max(1000).optional(),
-    x509Certificates: z.array(multiValue).max(100).optional(),
+    // Each e-mail has an index item written in the user's transaction (review #8b).
+    emails: z.array(email).max(LIMITS.emailsPerUser, `at most ${LIMITS.emailsPerUser} e-mail addresses`).optional(),
+    phoneNumbers: others(multiValue).optional(),
+    ims: others(multiValue).optional(),
+    photos: others(multiValue).optional(),
+    addresses: others(z.record(z.string().max(64), z.union([str, z.boolean()]))).optional(),
+    entitlements: z.array(multiValue).max(LIMITS.rolesOrEntitlements).optional(),
+    roles: z.array(multiValue).max(LIMITS.rolesOrEntitlements).optional(),
+    x509Certificates: others(multiValue).optional(),
     groups: z.unknown().optional(),
   })
   .catchall(z.unknown());
@@ -76,7 +89,7 @@ export function zodDetail(err: z.ZodError): string {
  * omits `active` keeps: an omitted `active` must not reactivate or deactivate anyone by accident.
  */
 export function userDraftFrom(body: Json, previous?: User): UserDraft {
-  const canon = canonicalResource(body, USER_SCHEMA);
+  const canon = withoutPasswords(canonicalResource(body, USER_SCHEMA));
   const parsed = UserBody.safeParse(canon);
   if (!parsed.success) throw new InvalidValue(`Invalid User: ${zodDetail(parsed.error)}.`);
   const b = parsed.data;
