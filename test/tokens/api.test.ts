@@ -92,7 +92,7 @@ describe('POST /api/workspaces/{team_id}/users/{user_id}/tokens', () => {
   it('requires the platform admin key', async () => {
     expect((await mint(alice.id, { kind: 'api' }, api(stack.url))).status).toBe(401);
     expect((await mint(alice.id, { kind: 'api' }, api(stack.url, 'wrong'))).status).toBe(401);
-    const session = await tokens.mint(ctx(ws.id), { kind: 'session', teamId: ws.id, userId: alice.id, meta: { roles: ['admin'], username: 'alice' }, expiresAt: new Date(Date.now() + 60_000) });
+    const session = await tokens.mint(ctx(ws.id), { kind: 'session', teamId: ws.id, userId: alice.id, meta: { roles: ['admin'], username: 'alice', audience: 'bridge' }, expiresAt: new Date(Date.now() + 60_000) });
     minted.add(session.token);
     const asAdminUser = await mint(alice.id, { kind: 'api' }, api(stack.url, session.token));
     expect([asAdminUser.status, asAdminUser.json.error]).toEqual([403, 'forbidden']);
