@@ -234,6 +234,24 @@ export class InvalidRelayState extends SamlRefusal {
   }
 }
 
+/**
+ * An unsolicited (IdP-initiated) response asks to land on a page of the bridge itself (`/admin`,
+ * the SCIM OAuth consent). Nothing ties such a response to the browser that posts it, so accepting
+ * it would let anyone holding a signed response for their own account log a victim's browser into
+ * the admin portal under that account (login CSRF, review #21). Those pages are reached through
+ * SP-initiated sign-in, whose stored request binds the destination.
+ */
+export class UnsolicitedBridgeDestination extends SamlRefusal {
+  constructor() {
+    super(
+      403,
+      'unsolicited_bridge_destination',
+      'A sign-in started at the IdP cannot land on a page of the sign-in bridge (such as /admin); only sign-ins started here can.',
+      'Open the admin page from its own sign-in link (it starts the sign-in here), and in Okta leave Default RelayState blank or set it to a path of the app.',
+    );
+  }
+}
+
 export class InvalidReturnTo extends SamlRefusal {
   constructor() {
     super(400, 'invalid_return_to', 'return_to must be a path of the app, such as /projects/42.', 'Link to the sign-in with a relative path of the app.');
