@@ -279,4 +279,11 @@ describe('routing by work e-mail (review #4)', () => {
     expect((await admin.post(domainsPath(demo.teamId, '/never.example/verify'))).status).toBe(404);
     expect((await admin.delete(domainsPath(demo.teamId, '/never.example'))).status).toBe(404);
   });
+
+  it('answers 400 for a path domain that is no domain or a malformed escape, never a 5xx', async () => {
+    for (const raw of ['%zz', 'a..b', '127.0.0.1', `${'a'.repeat(300)}.example`]) {
+      const res = await admin.post<ApiErrorBody>(domainsPath(demo.teamId, `/${raw}/verify`));
+      expect(res.status, raw).toBe(400);
+    }
+  });
 });
