@@ -143,7 +143,7 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
         }
         throw err;
       }
-      s.pending = (out.Records ?? []).map(repairEmptyMaps);
+      s.pending = out.Records ?? [];
       s.iterator = out.NextShardIterator;
       if (!s.iterator) s.closed = true;
       if (s.pending.length === 0) return s.closed;
@@ -206,26 +206,6 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
       return stopping;
     },
   };
-}
-
-/**
- * DynamoDB Local writes an empty map into stream records as `{}` instead of `{"M": {}}` (DynamoDB
- * itself, and DynamoDB Local's own GetItem, say `{"M": {}}`); no other attribute value can be an
- * empty object, so each `{}` is put back as the empty map it stands for.
- */
-function repairEmptyMaps(record: _Record): _Record {
-  const image = record.dynamodb?.NewImage;
-  if (!image) return record;
-  const fix = (v: unknown): unknown => {
-    if (!v || typeof v !== 'object') return v;
-    const av = v as { M?: Record<string, unknown>; L?: unknown[] };
-    if (Object.keys(av).length === 0) return { M: {} };
-    if (av.M) return { M: Object.fromEntries(Object.entries(av.M).map(([k, x]) => [k, fix(x)])) };
-    if (av.L) return { L: av.L.map(fix) };
-    return v;
-  };
-  const repaired = Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
-  return { ...record, dynamodb: { ...record.dynamodb, NewImage: repaired as typeof image } };
 }
 
 async function latestStreamArn(endpoint: string, tableName: string): Promise<string> {

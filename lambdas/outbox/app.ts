@@ -115,7 +115,7 @@ export function eventsOfRecord(record: StreamRecord, fallbackRegion: string): Bu
   // Cheap checks on the raw image first: most records of the table are not outbox records.
   const rawType = (image.type as { S?: unknown } | undefined)?.S;
   if (rawType !== 'audit' || image.outbox === undefined) return [];
-  const parsed = AuditItem.safeParse(unmarshall(image as Record<string, AttributeValue>));
+  const parsed = AuditItem.safeParse(unmarshall(repairEmptyMaps(image) as Record<string, AttributeValue>));
   if (!parsed.success) {
     throw new MalformedOutboxRecord(`audit item with an unreadable outbox: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   }
@@ -128,6 +128,23 @@ export function eventsOfRecord(record: StreamRecord, fallbackRegion: string): Bu
     time: audit.time,
     detail: e.detail,
   }));
+}
+
+/**
+ * DynamoDB Local writes an empty map into stream records as `{}` instead of `{"M": {}}` (DynamoDB,
+ * and DynamoDB Local's own GetItem, write `{"M": {}}`). No other attribute value can be an empty
+ * object, so each `{}` is read as the empty map it stands for; on AWS this changes nothing.
+ */
+function repairEmptyMaps(image: Record<string, unknown>): Record<string, unknown> {
+  const fix = (v: unknown): unknown => {
+    if (!v || typeof v !== 'object') return v;
+    const av = v as { M?: Record<string, unknown>; L?: unknown[] };
+    if (Object.keys(av).length === 0) return { M: {} };
+    if (av.M) return { M: repairEmptyMaps(av.M) };
+    if (av.L) return { L: av.L.map(fix) };
+    return v;
+  };
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -65,6 +65,14 @@ describe('eventsOfRecord', () => {
     expect(events[0]!.time).toBe('2026-11-30T12:00:00.000Z');
   });
 
+  it('reads an empty map that DynamoDB Local writes into its stream as {} (not {"M": {}})', () => {
+    const { record, auditId } = auditRecord([{ type: 'user.updated', teamId: 'team-1', detail: { userId: 'u0', extra: {} } }]);
+    const image = record.dynamodb!.NewImage as { outbox: { L: { M: { detail: { M: { extra: unknown } } } }[] } };
+    image.outbox.L[0]!.M.detail.M.extra = {};
+
+    expect(eventsOfRecord(record, 'us')).toMatchObject([{ eventId: `${auditId}.0`, detail: { userId: 'u0', extra: {} } }]);
+  });
+
   it('ignores modifications, removals, other items and audit items without an outbox', () => {
     expect(eventsOfRecord(auditRecord(userEvents(1), 'MODIFY').record, 'us')).toEqual([]);
     expect(eventsOfRecord(auditRecord(userEvents(1), 'REMOVE').record, 'us')).toEqual([]);
