@@ -95,6 +95,9 @@ export interface IssuerClaim {
   readonly provenAt?: string;
 }
 
+/** Most claims of one issuer read (several thousand workspaces on one Okta org would be a platform problem anyway). */
+const MAX_ISSUER_CLAIMS = 2_000;
+
 function issuerClaimFrom(item: Item): IssuerClaim {
   return {
     teamId: String(item.teamId),
@@ -178,12 +181,10 @@ export class WorkspaceRepo {
    * what an admin typed; only a proven one routes iss-only sign-ins (review #20).
    */
   async issuerClaims(issuer: string): Promise<IssuerClaim[]> {
-    const out = await this.db.query({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.issuerPartition(issuer) },
-      Limit: 100,
-    });
-    return (out.Items ?? []).map(issuerClaimFrom);
+    // Every claim, not a first page: claims by other workspaces must not push the genuine owner
+    // out of sight (bounded: a claim item is tiny, so one page holds thousands).
+    const items = await this.db.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.issuerPartition(issuer) } }, MAX_ISSUER_CLAIMS);
+    return items.map(issuerClaimFrom);
   }
 
   /**
