@@ -60,7 +60,8 @@ function samlBody(localMode: boolean) {
   return z
     .object({
       idpSsoUrl: ssoUrl(localMode),
-      idpEntityId: trimmed(1024),
+      // The issuer lookup's partition key (`ISSUER#<entity id>`): bounded in bytes too.
+      idpEntityId: trimmed(1024).refine((s) => Buffer.byteLength(s) <= 1024, { message: 'must be at most 1024 bytes in UTF-8' }),
       /** The IdP signing certificate (PEM or bare base64). */
       idpCertificate: z.string().min(1).max(16_384).optional(),
       /** Up to two certificates accepted at once while the IdP rotates its key. */

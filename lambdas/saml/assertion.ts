@@ -82,6 +82,8 @@ export function toVerifiedAssertion(parsed: unknown): VerifiedAssertion {
   const subject = a.Subject?.[0];
   const nameIdNode = subject?.NameID?.[0];
   const nameIdValue = text(nameIdNode);
+  // The NameID becomes a userName and part of a storage key (issuer + subject): e-mail sized only.
+  if (nameIdValue !== undefined && Buffer.byteLength(nameIdValue) > 512) throw new MalformedResponse('the NameID is longer than 512 bytes');
   const conditions = a.Conditions?.[0];
 
   // Attribute names are the IdP's: a null-prototype record, so `constructor`, `toString` or

@@ -11,8 +11,12 @@ export const EmailSubject = z
   .strict();
 export const IssSubSubject = z
   .object({ format: z.literal('iss_sub'), iss: z.string().min(1).max(2048), sub: z.string().min(1).max(1024) })
+  .strict()
+  // Both become one DynamoDB partition key (`…#SUBJECT#<iss>#<sub>`, at most 2,048 bytes).
+  .refine((s) => Buffer.byteLength(s.iss) + Buffer.byteLength(s.sub) <= 1900, { message: 'iss and sub are too long together', path: ['sub'] });
+export const OpaqueSubject = z
+  .object({ format: z.literal('opaque'), id: z.string().min(1).max(1024).refine((s) => Buffer.byteLength(s) <= 1024, { message: 'must be at most 1024 bytes in UTF-8' }) })
   .strict();
-export const OpaqueSubject = z.object({ format: z.literal('opaque'), id: z.string().min(1).max(1024) }).strict();
 
 export const SubjectIdentifier = z.discriminatedUnion('format', [EmailSubject, IssSubSubject, OpaqueSubject]);
 export type SubjectIdentifier = z.infer<typeof SubjectIdentifier>;

@@ -42,6 +42,6 @@ dd{margin:0;font-family:ui-monospace,monospace}.fix{background:#f4f6f8;padding:.
 ${peerLinks ? `<ul>${peerLinks}</ul>` : ''}
 <dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 </main></body></html>`;
-  const retry: Record<string, string> = err.status === 503 ? { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) } : {};
+  const retry: Record<string, string> = err.status === 503 || err.status === 429 ? { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) } : {};
   return html(err.status, body, { 'cache-control': 'no-store', 'x-idpb-error': err.refusal, ...retry });
 }

@@ -126,6 +126,11 @@ export const REFUSALS = {
     title: 'Okta refused the sign-in',
     fix: () => "The message above is Okta's. Fix the Okta app's settings it names, then sign in again.",
   },
+  throttled: {
+    status: 429,
+    title: 'Too many sign-ins at once',
+    fix: () => 'Try again in a few seconds; nothing was changed.',
+  },
   storage_unavailable: {
     status: 503,
     title: 'Sign-in is temporarily unavailable',

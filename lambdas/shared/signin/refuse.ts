@@ -1,6 +1,6 @@
 import { auditContextFrom } from '../audit.js';
 import type { Deps } from '../deps.js';
-import { StorageUnavailable } from '../errors.js';
+import { StorageUnavailable, Throttled } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
 import { AuditRepo } from '../repos/audit.js';
 import { refusalPage } from './page.js';
@@ -16,10 +16,11 @@ import { SignInRefused, type RefusalSubject } from './refusals.js';
 export async function refusalResponse(deps: Deps, req: HttpRequest, err: unknown, about: RefusalSubject = {}): Promise<HttpResponse> {
   let refused: SignInRefused;
   if (err instanceof SignInRefused) refused = err.with(about);
-  else if (err instanceof StorageUnavailable) {
-    // 503 + Retry-After on the page too (review #9); nothing to audit into an unreachable table.
-    deps.logger.warn('sign-in: storage unavailable', { requestId: req.requestId });
-    return refusalPage(deps.config, new SignInRefused('storage_unavailable', err.message, about, { cause: err }), req);
+  else if (err instanceof StorageUnavailable || err instanceof Throttled) {
+    // 503 / 429 + Retry-After on the page too (review #9); nothing to audit into a failing table.
+    const code = err instanceof Throttled ? 'throttled' : 'storage_unavailable';
+    deps.logger.warn(`sign-in: ${code}`, { requestId: req.requestId });
+    return refusalPage(deps.config, new SignInRefused(code, err.message, about, { cause: err }), req);
   } else {
     deps.logger.error('sign-in failed', { requestId: req.requestId, error: err as Error });
     refused = new SignInRefused('server_error', 'An internal error occurred.', about, { cause: err });
