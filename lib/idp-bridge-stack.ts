@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   DomainName,
@@ -11,10 +11,13 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENDPOINT_GROUPS, ROUTES, type EndpointGroup } from '../lambdas/shared/routes.js';
 import { TABLE } from '../lambdas/shared/db/table.js';
@@ -36,25 +39,39 @@ interface GroupGrants {
   readonly secrets: readonly PlatformSecret[];
   /** Per-workspace Okta client secrets (`${WORKSPACE_SECRET_PREFIX}/${team_id}/…`). */
   readonly workspaceSecrets?: 'read' | 'write';
-  /** Publishes lifecycle events. */
-  readonly bus: boolean;
   readonly memorySize: number;
 }
 
 /**
  * Least privilege per endpoint group. Every group hashes bearer tokens (or admin sessions), so every
  * group reads the pepper. Only `admin` writes workspace secrets; only `oidc` reads them at sign-in.
+ * No endpoint group publishes events: they leave through the outbox (the audit item, the table's
+ * stream, the outbox consumer), which alone may put events on the bus.
  */
 export const GROUP_GRANTS: Readonly<Record<EndpointGroup, GroupGrants>> = {
-  scim: { table: 'RW', secrets: ['pepper'], bus: true, memorySize: 1024 },
-  oidc: { table: 'RW', secrets: ['pepper'], workspaceSecrets: 'read', bus: true, memorySize: 512 },
-  saml: { table: 'RW', secrets: ['pepper'], bus: true, memorySize: 1024 },
-  'universal-logout': { table: 'RW', secrets: ['pepper'], bus: true, memorySize: 512 },
-  'scim-oauth': { table: 'RW', secrets: ['pepper', 'scimOAuthClient'], bus: true, memorySize: 512 },
-  admin: { table: 'RW', secrets: ['adminKey', 'pepper'], workspaceSecrets: 'write', bus: false, memorySize: 512 },
-  tokens: { table: 'RW', secrets: ['adminKey', 'pepper'], bus: true, memorySize: 512 },
-  audit: { table: 'RO', secrets: ['adminKey', 'pepper'], bus: false, memorySize: 1024 },
+  scim: { table: 'RW', secrets: ['pepper'], memorySize: 1024 },
+  oidc: { table: 'RW', secrets: ['pepper'], workspaceSecrets: 'read', memorySize: 512 },
+  saml: { table: 'RW', secrets: ['pepper'], memorySize: 1024 },
+  'universal-logout': { table: 'RW', secrets: ['pepper'], memorySize: 512 },
+  'scim-oauth': { table: 'RW', secrets: ['pepper', 'scimOAuthClient'], memorySize: 512 },
+  admin: { table: 'RW', secrets: ['adminKey', 'pepper'], workspaceSecrets: 'write', memorySize: 512 },
+  tokens: { table: 'RW', secrets: ['adminKey', 'pepper'], memorySize: 512 },
+  audit: { table: 'RO', secrets: ['adminKey', 'pepper'], memorySize: 1024 },
 };
+
+/**
+ * How the outbox consumer follows the table's stream. A record is retried until the bus accepts all
+ * of its events; after `retryAttempts` or once it is `maxRecordAge` old — whichever comes first —
+ * its batch's description (shard and sequence-number range, not the data) goes to the DLQ. The age
+ * limit is half the stream's 24-hour retention, so a redrive from the stream has 12 hours left.
+ */
+export const OUTBOX_CONSUMER = {
+  batchSize: 100,
+  retryAttempts: 20,
+  maxRecordAge: Duration.hours(12),
+  /** SQS's maximum: time to notice and redrive. */
+  dlqRetention: Duration.days(14),
+} as const;
 
 export interface IdpBridgeStackProps extends StackProps {
   /** Data-residency label, e.g. `us`; becomes `REGION_ID`. */
@@ -77,6 +94,10 @@ export class IdpBridgeStack extends Stack {
   readonly table: Table;
   readonly api: HttpApi;
   readonly functions: ReadonlyMap<EndpointGroup, ApiFunction>;
+  /** Delivers the events on committed audit items (the outbox) from the table's stream to the bus. */
+  readonly outboxFunction: ApiFunction;
+  /** Where the outbox's stream batches go once their retries are spent. */
+  readonly outboxDlq: Queue;
 
   constructor(scope: Construct, id: string, props: IdpBridgeStackProps) {
     super(scope, id, props);
@@ -102,6 +123,9 @@ export class IdpBridgeStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE.ttlAttribute,
       encryption: TableEncryption.AWS_MANAGED,
+      // The outbox: every committed change, in order per item, to the consumer that publishes its
+      // events. Only new images: audit items are written once, so nothing needs the old one.
+      stream: StreamViewType.NEW_IMAGE,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -189,10 +213,63 @@ export class IdpBridgeStack extends Stack {
       if (grants.workspaceSecrets) {
         fn.bindWorkspaceSecrets(names.workspacePrefix, grants.workspaceSecrets);
       }
-      if (grants.bus) fn.bindBus(bus);
       functions.set(group, fn);
     }
     this.functions = functions;
+
+    // --- Outbox: table stream -> consumer -> bus ---------------------------------------------------
+    this.outboxDlq = new Queue(this, 'OutboxDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      retentionPeriod: OUTBOX_CONSUMER.dlqRetention,
+      enforceSSL: true,
+    });
+    Validations.of(this.outboxDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter destination (on-failure destination) of the outbox stream consumer.',
+    });
+    this.outboxFunction = new ApiFunction(this, 'OutboxFunction', {
+      entry: join(REPO_ROOT, 'lambdas', 'outbox', 'handler.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: `idp-bridge ${regionId}: outbox, lifecycle events from the table stream to the bus`,
+      memorySize: 256,
+      // 100 records' events at 10 per PutEvents call, with in-call retries of rejected entries.
+      timeout: Duration.seconds(60),
+      // Only what it reads: no table, no secrets.
+      environment: { EVENT_BUS_NAME: bus.eventBusName, REGION_ID: regionId, LOG_LEVEL: config.logLevel },
+      logRetention: retention,
+      tracingEnabled: config.tracing,
+    });
+    this.outboxFunction.bindBus(bus);
+    Validations.of(this.outboxFunction.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams, which the stream event source mapping needs, supports no resource-level permission; it ' +
+        'lists stream ARNs only. Reading records (GetRecords, GetShardIterator, DescribeStream) is granted on this ' +
+        "table's stream alone." + (config.tracing ? ' X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions either.' : ''),
+    });
+    this.outboxFunction.addEventSource(
+      new DynamoEventSource(this.table, {
+        // TRIM_HORIZON: the first deployment also delivers what the stream already holds.
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: OUTBOX_CONSUMER.batchSize,
+        bisectBatchOnError: true,
+        retryAttempts: OUTBOX_CONSUMER.retryAttempts,
+        maxRecordAge: OUTBOX_CONSUMER.maxRecordAge,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.outboxDlq),
+        // Only inserts of audit items that carry an outbox (lambdas/shared/audit.ts `auditItem`).
+        // `exists` matches leaves only (Lambda event filtering, "Using the Exists operator"), so the
+        // pattern names the `id` string of the list's maps; the consumer checks the same itself.
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { type: { S: FilterRule.isEqual('audit') }, outbox: { L: { M: { id: { S: FilterRule.exists() } } } } } },
+          }),
+        ],
+      }),
+    );
 
     // --- HTTP API --------------------------------------------------------------------------------
     this.api = new HttpApi(this, 'HttpApi', {
@@ -284,6 +361,7 @@ export class IdpBridgeStack extends Stack {
     out('SetupOktaScimBaseUrlTemplate', urls.oktaTemplates.scimBaseUrl, 'OIN template: SCIM base URL');
     out('TableName', this.table.tableName, 'DynamoDB table');
     out('EventBusName', bus.eventBusName, 'EventBridge bus for lifecycle events');
+    out('OutboxDlqUrl', this.outboxDlq.queueUrl, 'Outbox stream batches whose events the bus did not accept (redrive: see the README)');
     out('AdminKeySecretName', names.adminKey, 'Secrets Manager secret holding the platform admin key');
     out('ScimOAuthClientSecretName', names.scimOAuthClient, 'Secrets Manager secret holding the OIN SCIM OAuth client');
   }

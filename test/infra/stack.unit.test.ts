@@ -9,7 +9,7 @@ import { ENDPOINT_GROUPS, ROUTES, type EndpointGroup } from '../../lambdas/share
 import { TABLE } from '../../lambdas/shared/db/table.js';
 import { loadConfig } from '../../lambdas/shared/config.js';
 import { buildApp } from '../../lib/app.js';
-import { GROUP_GRANTS, REPO_ROOT, type IdpBridgeStack } from '../../lib/idp-bridge-stack.js';
+import { GROUP_GRANTS, OUTBOX_CONSUMER, REPO_ROOT, type IdpBridgeStack } from '../../lib/idp-bridge-stack.js';
 import { parseRegions, REGIONS_CONTEXT_KEY, type RegionsInput } from '../../lib/region-config.js';
 
 /** The region map that ships in cdk.json: the tests check what `cdk deploy` would deploy. */
@@ -66,14 +66,21 @@ function allStatements(t: Template): { owner: string; statement: Statement }[] {
   return out;
 }
 
-/** Logical id of a group's function in a stack. */
-function functionId(stackId: string, group: EndpointGroup): string {
+/** Logical id of a group's function (or of the outbox consumer) in a stack. */
+function functionId(stackId: string, group: EndpointGroup | 'outbox'): string {
   const stack = stacks.get(stackId)!;
-  return stack.getLogicalId(stack.functions.get(group)!.node.defaultChild as any);
+  const fn = group === 'outbox' ? stack.outboxFunction : stack.functions.get(group)!;
+  return stack.getLogicalId(fn.node.defaultChild as any);
 }
 
-/** The Allow statements attached to a group's execution role. */
-function grantsOf(stackId: string, group: EndpointGroup): Statement[] {
+/** The API functions (one per endpoint group), without the outbox consumer. */
+function apiFunctions(stackId: string): Resource[] {
+  const all = resourcesOf(tpl(stackId), 'AWS::Lambda::Function');
+  return ENDPOINT_GROUPS.map((g) => all[functionId(stackId, g)]!);
+}
+
+/** The Allow statements attached to a group's (or the outbox consumer's) execution role. */
+function grantsOf(stackId: string, group: EndpointGroup | 'outbox'): Statement[] {
   const t = tpl(stackId);
   const fn = resourcesOf(t, 'AWS::Lambda::Function')[functionId(stackId, group)]!;
   const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
@@ -83,12 +90,12 @@ function grantsOf(stackId: string, group: EndpointGroup): Statement[] {
     .filter((s) => s.Effect === 'Allow');
 }
 
-function actionsOf(stackId: string, group: EndpointGroup): Set<string> {
+function actionsOf(stackId: string, group: EndpointGroup | 'outbox'): Set<string> {
   return new Set(grantsOf(stackId, group).flatMap((s) => asArray(s.Action)));
 }
 
 /** Resources (as JSON text) a group may use a given action on. */
-function resourcesFor(stackId: string, group: EndpointGroup, action: string): string[] {
+function resourcesFor(stackId: string, group: EndpointGroup | 'outbox', action: string): string[] {
   return grantsOf(stackId, group)
     .filter((s) => asArray(s.Action).includes(action))
     .flatMap((s) => asArray(s.Resource).map((r) => JSON.stringify(r)));
@@ -113,6 +120,8 @@ describe.each(REGION_IDS)('%s stack', (regionId) => {
         TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
         SSESpecification: { SSEEnabled: true }, // KMS with the AWS-managed key aws/dynamodb
         DeletionProtectionEnabled: true,
+        // The outbox: the consumer reads new images of committed items.
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
@@ -131,16 +140,18 @@ describe.each(REGION_IDS)('%s stack', (regionId) => {
     for (const a of table.Properties.AttributeDefinitions) expect(a.AttributeType).toBe('S');
   });
 
-  it('has eight functions, all nodejs22.x on arm64, within the API Gateway timeout', () => {
+  it('has eight API functions and the outbox consumer, all nodejs22.x on arm64, the API ones within the API Gateway timeout', () => {
     const t = tpl(regionId);
     const fns = Object.values(resourcesOf(t, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(ENDPOINT_GROUPS.length);
+    expect(fns).toHaveLength(ENDPOINT_GROUPS.length + 1);
+    for (const fn of apiFunctions(regionId)) {
+      expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
+      expect([512, 1024]).toContain(fn.Properties.MemorySize);
+    }
     for (const fn of fns) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Handler).toBe('index.handler');
-      expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
-      expect([512, 1024]).toContain(fn.Properties.MemorySize);
       // Each function logs to its own log group with a retention.
       const lg = fn.Properties.LoggingConfig.LogGroup.Ref as string;
       expect(resourcesOf(t, 'AWS::Logs::LogGroup')[lg]!.Properties.RetentionInDays).toBeGreaterThan(0);
@@ -168,13 +179,12 @@ describe.each(REGION_IDS)('%s stack', (regionId) => {
     });
   });
 
-  it('gives every function the complete environment the config loader requires', () => {
-    const t = tpl(regionId);
+  it('gives every API function the complete environment the config loader requires', () => {
     const region = parseRegions(SHIPPED)[regionId]!;
     const peers = Object.fromEntries(
       REGION_IDS.filter((id) => id !== regionId).map((id) => [id, parseRegions(SHIPPED)[id]!.apiUrl]),
     );
-    for (const fn of Object.values(resourcesOf(t, 'AWS::Lambda::Function'))) {
+    for (const fn of apiFunctions(regionId)) {
       const env = fn.Properties.Environment.Variables as Record<string, unknown>;
       expect(env.REGION_ID).toBe(regionId);
       expect(env.API_URL).toBe(region.apiUrl);
@@ -238,6 +248,8 @@ describe.each(REGION_IDS)('%s stack', (regionId) => {
       const actions = asArray(statement.Action);
       const resources = asArray(statement.Resource);
       if (actions.some((a) => a === '*' || /^[a-z0-9-]+:\*$/.test(a))) offenders.push(`${owner}: ${actions.join(',')}`);
+      // The one exception: ListStreams has no resource-level permission (it lists stream ARNs, no data).
+      if (actions.length === 1 && actions[0] === 'dynamodb:ListStreams' && owner.startsWith('OutboxFunctionRole')) continue;
       const scoped = actions.some((a) => /^(dynamodb|secretsmanager|events):/.test(a));
       if (scoped && resources.some((r) => r === '*')) offenders.push(`${owner}: ${actions.join(',')} on *`);
       // Never a whole-account wildcard such as table/* or index/* either.
@@ -263,14 +275,15 @@ describe.each(REGION_IDS)('%s stack', (regionId) => {
     for (const w of writes) expect(audit.has(w), w).toBe(false);
     expect(audit.has('dynamodb:Scan')).toBe(false);
 
+    // No API function publishes events (bus: false): they leave through the outbox consumer alone.
     const expectations: Record<EndpointGroup, { adminKey: boolean; oauth: boolean; wsWrite: boolean; wsRead: boolean; bus: boolean; rw: boolean }> = {
-      scim: { adminKey: false, oauth: false, wsWrite: false, wsRead: false, bus: true, rw: true },
-      oidc: { adminKey: false, oauth: false, wsWrite: false, wsRead: true, bus: true, rw: true },
-      saml: { adminKey: false, oauth: false, wsWrite: false, wsRead: false, bus: true, rw: true },
-      'universal-logout': { adminKey: false, oauth: false, wsWrite: false, wsRead: false, bus: true, rw: true },
-      'scim-oauth': { adminKey: false, oauth: true, wsWrite: false, wsRead: false, bus: true, rw: true },
+      scim: { adminKey: false, oauth: false, wsWrite: false, wsRead: false, bus: false, rw: true },
+      oidc: { adminKey: false, oauth: false, wsWrite: false, wsRead: true, bus: false, rw: true },
+      saml: { adminKey: false, oauth: false, wsWrite: false, wsRead: false, bus: false, rw: true },
+      'universal-logout': { adminKey: false, oauth: false, wsWrite: false, wsRead: false, bus: false, rw: true },
+      'scim-oauth': { adminKey: false, oauth: true, wsWrite: false, wsRead: false, bus: false, rw: true },
       admin: { adminKey: true, oauth: false, wsWrite: true, wsRead: true, bus: false, rw: true },
-      tokens: { adminKey: true, oauth: false, wsWrite: false, wsRead: false, bus: true, rw: true },
+      tokens: { adminKey: true, oauth: false, wsWrite: false, wsRead: false, bus: false, rw: true },
       audit: { adminKey: true, oauth: false, wsWrite: false, wsRead: false, bus: false, rw: false },
     };
     for (const group of ENDPOINT_GROUPS) {
@@ -301,6 +314,76 @@ describe.each(REGION_IDS)('%s stack', (regionId) => {
     }
     for (const r of Object.values(resourcesOf(t, 'AWS::IAM::Role'))) expect(r.Properties.ManagedPolicyArns).toBeUndefined();
   });
+
+  it('follows the table stream with the outbox consumer: only outbox inserts, partial batch failures, bisect, bounded retries, a DLQ', () => {
+    const t = tpl(regionId);
+    const tableId = Object.keys(resourcesOf(t, 'AWS::DynamoDB::Table'))[0]!;
+    const dlqId = Object.keys(resourcesOf(t, 'AWS::SQS::Queue'))[0]!;
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    const mapping = Object.values(resourcesOf(t, 'AWS::Lambda::EventSourceMapping'))[0]!.Properties;
+    expect(mapping).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      FunctionName: { Ref: functionId(regionId, 'outbox') },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: OUTBOX_CONSUMER.batchSize,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: OUTBOX_CONSUMER.retryAttempts,
+      MaximumRecordAgeInSeconds: OUTBOX_CONSUMER.maxRecordAge.toSeconds(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+    });
+    // Retries end well inside the stream's 24-hour retention, so the DLQ's range can still be read.
+    expect(mapping.MaximumRecordAgeInSeconds).toBeLessThan(24 * 3600);
+    // The filter lets through exactly the inserts of audit items that carry an outbox entry.
+    expect(mapping.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([
+      {
+        eventName: ['INSERT'],
+        dynamodb: { NewImage: { type: { S: ['audit'] }, outbox: { L: { M: { id: { S: [{ exists: true }] } } } } } },
+      },
+    ]);
+  });
+
+  it('keeps the outbox DLQ encrypted, TLS-only and for 14 days', () => {
+    const t = tpl(regionId);
+    t.resourceCountIs('AWS::SQS::Queue', 1);
+    t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    const dlqId = Object.keys(resourcesOf(t, 'AWS::SQS::Queue'))[0]!;
+    const policy = Object.values(resourcesOf(t, 'AWS::SQS::QueuePolicy')).find((p) => JSON.stringify(p.Properties.Queues).includes(dlqId))!;
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('lets the outbox consumer put events on this bus, read this stream and write its DLQ, and nothing else', () => {
+    const t = tpl(regionId);
+    const busId = Object.keys(resourcesOf(t, 'AWS::Events::EventBus'))[0]!;
+    const tableId = Object.keys(resourcesOf(t, 'AWS::DynamoDB::Table'))[0]!;
+    const dlqId = Object.keys(resourcesOf(t, 'AWS::SQS::Queue'))[0]!;
+    const actions = [...actionsOf(regionId, 'outbox')].sort();
+    expect(actions).toEqual(
+      [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    expect(resourcesFor(regionId, 'outbox', 'events:PutEvents')).toEqual([JSON.stringify({ 'Fn::GetAtt': [busId, 'Arn'] })]);
+    for (const a of ['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream']) {
+      expect(resourcesFor(regionId, 'outbox', a)).toEqual([JSON.stringify({ 'Fn::GetAtt': [tableId, 'StreamArn'] })]);
+    }
+    expect(resourcesFor(regionId, 'outbox', 'sqs:SendMessage')).toEqual([JSON.stringify({ 'Fn::GetAtt': [dlqId, 'Arn'] })]);
+    // Its environment names the bus and the region only: no table, no secrets.
+    const env = resourcesOf(t, 'AWS::Lambda::Function')[functionId(regionId, 'outbox')]!.Properties.Environment.Variables;
+    expect(Object.keys(env).sort()).toEqual(['EVENT_BUS_NAME', 'LOG_LEVEL', 'NODE_OPTIONS', 'REGION_ID']);
+    expect(env.EVENT_BUS_NAME).toEqual({ Ref: busId });
+  });
 });
 
 describe('both stacks', () => {
@@ -326,7 +409,7 @@ describe('both stacks', () => {
   it('bundle every function as minified ESM, small enough (SAML may be larger)', () => {
     const t = tpl('us');
     const oversized: string[] = [];
-    for (const group of ENDPOINT_GROUPS) {
+    for (const group of [...ENDPOINT_GROUPS, 'outbox' as const]) {
       const fn = resourcesOf(t, 'AWS::Lambda::Function')[functionId('us', group)]!;
       const key = fn.Properties.Code.S3Key as string;
       const file = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
