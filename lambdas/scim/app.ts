@@ -13,6 +13,9 @@ import { discoveryEndpoints } from './discovery.js';
 import { groupEndpoints } from './groups.js';
 import { userEndpoints } from './users.js';
 
+/** Longer than any workspace id (a UUID); such a path answers 404 without a read. */
+const MAX_TEAM_ID_LENGTH = 64;
+
 const PREFIX = /^\/api\/scim\/v2\/([^/]+)(\/.*)?$/;
 
 /** The workspace id and the path segments after it, normalised. */
@@ -55,6 +58,8 @@ export function createScimApp(deps: Deps): App {
     const route = scimRoute(req.path);
     if (!route) throw new ResourceNotFound(`No SCIM endpoint at ${req.path}.`);
     const { teamId, segments } = route;
+    // Workspace ids are UUIDs; a longer one cannot exist and must not reach a storage key (review #8).
+    if (teamId.length > MAX_TEAM_ID_LENGTH) throw new ResourceNotFound(`No SCIM endpoint at ${req.path.slice(0, 200)}.`);
     const [resource, id, ...more] = segments;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const unsupported = (allow: readonly string[]) => new NotSupported(405, `${req.method} is not supported on ${req.path}.`, allow);

@@ -94,6 +94,8 @@ describe('values stored as keys (review #8a)', () => {
   it('answers 404 for an over-long id in a path, without a storage error', async () => {
     const res = await ws.scim.get(`/Users/${'i'.repeat(3000)}`);
     expect(res.status).toBe(404);
+    expect((await ws.scim.get(`/api/scim/v2/${'t'.repeat(3000)}/Users`)).status).toBe(404);
+    expect((await ws.scim.get(`/api/scim/v2/${'𝒜'.repeat(600)}/Users/${'𝒜'.repeat(190)}`)).status).toBe(404);
     expect((await ws.scim.delete(`/Groups/${'i'.repeat(3000)}`)).status).toBe(404);
   });
 });
