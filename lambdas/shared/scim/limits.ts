@@ -5,7 +5,7 @@
  * and case-insensitive ones are lower-cased first, which can grow them); an item stops at 400 KB
  * (the user item, its userName item's copy of it, and an audit record holding before AND after);
  * a transaction stops at 100 items. Refused values answer 400 `invalidValue` (`invalidFilter` in a
- * filter) before any storage call. The README's limits table is generated from the same numbers.
+ * filter) before any storage call. The README's limits table lists these numbers; change both.
  */
 import * as z from 'zod';
 
