@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, readdirSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import {
   CreateTableCommand,
@@ -35,6 +36,14 @@ export interface DynamoDbLocalOptions {
    * its exit status and the tail of its output; not called after `stop()`.
    */
   readonly onUnexpectedExit?: (exit: { code: number | null; output: string }) => void;
+  /**
+   * Make the database reachable from this machine only (review #12). The jar cannot bind loopback
+   * (it has no host option; Jetty binds every interface), so the JVM runs in its own network
+   * namespace (`unshare --user --net`), reachable only through a Unix socket, and this process
+   * listens on 127.0.0.1:`port` in front of it. Where unprivileged namespaces are not allowed (some
+   * containers, Ubuntu's AppArmor default), it runs as before and `loopbackOnly` on the handle is false.
+   */
+  readonly loopbackOnly?: boolean;
 }
 
 /** A running DynamoDB Local. */
@@ -44,6 +53,8 @@ export interface DynamoDbLocal {
   readonly port: number;
   /** Process id of the JVM itself (not of its watchdog), e.g. for a test that kills it. */
   readonly pid: number | undefined;
+  /** True when only this machine can reach it (see `DynamoDbLocalOptions.loopbackOnly`). */
+  readonly loopbackOnly: boolean;
   /** Stops the JVM (its whole process group) and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -70,7 +81,8 @@ const JAVA_HINT =
  * group: `stop()` kills the group, and if this Node process dies without cleaning up (SIGKILL, a
  * crash) the watchdog kills the JVM within a second, so no orphan keeps the port or the database.
  *
- * Note: DynamoDB Local always binds every interface (it has no host option); there is no auth.
+ * Note: DynamoDB Local always binds every interface (it has no host option) and has no auth; see
+ * `loopbackOnly` for how `npm start` keeps it off the network where the machine allows it.
  */
 export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const java = findJava();
@@ -90,6 +102,7 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
         ...(dbPath ? { dbPath } : {}),
         timeoutMs: opts.startTimeoutMs ?? 20_000,
         fullJit: opts.fullJit === true,
+        isolate: opts.loopbackOnly === true && canIsolate(),
         ...(opts.onUnexpectedExit ? { onUnexpectedExit: opts.onUnexpectedExit } : {}),
       });
     } catch (err) {
@@ -108,7 +121,81 @@ interface LaunchSpec {
   dbPath?: string;
   timeoutMs: number;
   fullJit: boolean;
+  /** Run the JVM in its own network namespace behind a loopback listener. */
+  isolate: boolean;
   onUnexpectedExit?: DynamoDbLocalOptions['onUnexpectedExit'];
+}
+
+/**
+ * The isolated variant of the watchdog, run by `unshare --user --map-root-user --net`: brings up
+ * the namespace's own loopback, starts the bridge (Unix socket → the JVM's port, both inside the
+ * namespace) and the JVM, and otherwise behaves as `WATCHDOG`.
+ */
+const ISOLATED_WATCHDOG = [
+  'java="$1"; parent="$2"; node="$3"; bridge_js="$4"; sock="$5"; port="$6"; shift 6',
+  'ip link set lo up || exit 97',
+  '"$node" -e "$bridge_js" "$sock" "$port" & bridge=$!',
+  '"$java" "$@" & child=$!',
+  'echo "jvm-pid:$child"',
+  `trap 'kill "$child" "$bridge" 2>/dev/null; wait "$child"; exit 143' TERM INT HUP`,
+  'while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1 & wait $!; done',
+  'kill "$child" "$bridge" 2>/dev/null',
+  'wait "$child"',
+].join('\n');
+
+/** The bridge inside the namespace: each connection on the Unix socket is piped to the JVM's port. */
+const BRIDGE_JS = `
+const net = require('node:net');
+const [sock, port] = process.argv.slice(1);
+require('node:fs').rmSync(sock, { force: true });
+net.createServer((c) => {
+  const u = net.connect(Number(port), '127.0.0.1');
+  const end = () => { c.destroy(); u.destroy(); };
+  c.on('error', end); u.on('error', end); c.on('close', end); u.on('close', end);
+  c.pipe(u).pipe(c);
+}).listen(sock);
+`;
+
+let isolationProbe: boolean | undefined;
+/** Whether this machine lets us create a user + network namespace and bring its loopback up. */
+export function canIsolate(): boolean {
+  isolationProbe ??=
+    spawnSync('unshare', ['--user', '--map-root-user', '--net', '/bin/sh', '-c', 'ip link set lo up'], { stdio: 'ignore', timeout: 5_000 }).status === 0;
+  return isolationProbe;
+}
+
+/** 127.0.0.1:`port` in front of the namespace's Unix socket (the only way in from this machine). */
+async function loopbackFront(port: number, sock: string): Promise<{ close(): void }> {
+  const conns = new Set<Socket>();
+  const server: Server = createServer((c) => {
+    const u = connect(sock);
+    conns.add(c);
+    conns.add(u);
+    const end = (): void => {
+      c.destroy();
+      u.destroy();
+      conns.delete(c);
+      conns.delete(u);
+    };
+    c.on('error', end);
+    u.on('error', end);
+    c.on('close', end);
+    u.on('close', end);
+    c.pipe(u).pipe(c);
+  });
+  await new Promise<void>((res, rej) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      rej(err.code === 'EADDRINUSE' ? new PortInUse(`port ${port} is in use on 127.0.0.1`) : err),
+    );
+    server.listen(port, '127.0.0.1', () => res());
+  });
+  server.unref();
+  return {
+    close() {
+      server.close();
+      for (const c of conns) c.destroy();
+    },
+  };
 }
 
 /**
@@ -144,10 +231,23 @@ async function launch(spec: LaunchSpec): Promise<DynamoDbLocal> {
     // Telemetry would try to reach AWS; there is no network on CI.
     '-disableTelemetry',
   ];
-  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'dynamodb-local', spec.java, String(process.pid), ...args], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let front: { close(): void } | undefined;
+  let sock: string | undefined;
+  let child: ChildProcess;
+  if (spec.isolate) {
+    sock = join(tmpdir(), `idpb-ddb-${process.pid}-${spec.port}.sock`);
+    front = await loopbackFront(spec.port, sock);
+    child = spawn(
+      'unshare',
+      ['--user', '--map-root-user', '--net', '/bin/sh', '-c', ISOLATED_WATCHDOG, 'dynamodb-local', spec.java, String(process.pid), process.execPath, BRIDGE_JS, sock, String(spec.port), ...args],
+      { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  } else {
+    child = spawn('/bin/sh', ['-c', WATCHDOG, 'dynamodb-local', spec.java, String(process.pid), ...args], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
   let output = '';
   let jvmPid: number | undefined;
   const collect = (chunk: Buffer): void => {
@@ -158,7 +258,13 @@ async function launch(spec: LaunchSpec): Promise<DynamoDbLocal> {
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
 
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const exited = new Promise<number | null>((res) =>
+    child.once('exit', (code) => {
+      front?.close();
+      if (sock) rmSync(sock, { force: true });
+      res(code);
+    }),
+  );
   let stopped = false;
   const killGroup = (signal: NodeJS.Signals): void => {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -212,7 +318,7 @@ async function launch(spec: LaunchSpec): Promise<DynamoDbLocal> {
     }
   });
   unrefChild(child);
-  return { endpoint, port: spec.port, pid: jvmPid, stop };
+  return { endpoint, port: spec.port, pid: jvmPid, loopbackOnly: spec.isolate, stop };
 }
 
 /** Options of `startSupervisedDynamoDbLocal`. */
@@ -263,6 +369,7 @@ export async function startSupervisedDynamoDbLocal(opts: SupervisorOptions = {})
     ...(opts.dbPath !== undefined ? { dbPath: opts.dbPath } : {}),
     ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
     ...(opts.fullJit !== undefined ? { fullJit: opts.fullJit } : {}),
+    ...(opts.loopbackOnly !== undefined ? { loopbackOnly: opts.loopbackOnly } : {}),
   };
   const onDeath = (exit: { code: number | null; output: string }): void => {
     if (stopped) return;
@@ -314,6 +421,7 @@ export async function startSupervisedDynamoDbLocal(opts: SupervisorOptions = {})
   return {
     endpoint: first.endpoint,
     port,
+    loopbackOnly: first.loopbackOnly,
     get pid() {
       return current?.pid;
     },

@@ -117,6 +117,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // outage (503s) rather than the end of the stack (issue 8).
       const ddb = await startSupervisedDynamoDbLocal({
         ...(opts.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') }),
+        // Off the network where the machine allows a private network namespace (review #12).
+        loopbackOnly: true,
         ...(opts.log ? { log: opts.log } : {}),
         ...(opts.restartBackoffMs ? { backoffMs: opts.restartBackoffMs } : {}),
       });

@@ -128,6 +128,9 @@ async function main(): Promise<void> {
       `  Admin UI:   ${stack.url}/admin`,
       `  Admin key:  ${stack.adminKey}`,
       `  Data:       ${stack.dataDir} (DynamoDB Local at ${stack.endpoint}${stack.database ? ', restarted if it dies' : ''})`,
+      ...(stack.database && !stack.database.loopbackOnly
+        ? ['  Note:       DynamoDB Local listens on every interface (this machine refuses a private network namespace: `unshare -rn`); firewall its port on shared networks.']
+        : []),
       `  Events:     ${stack.eventsFile} (lifecycle events from the outbox, at least once; dedupe on eventId)`,
       ...(demo ? demoLines(demo, stack) : []),
       '',

@@ -51,6 +51,10 @@ describe('npm start with a supervised DynamoDB Local', () => {
     const before = { pid: db.pid, endpoint: stack.endpoint };
     expect(before.pid).toBeGreaterThan(0);
 
+    // DynamoDB Local (with streams on) can lose writes it acknowledged in the last moments before a
+    // SIGKILL: 2 of 3 runs lost a workspace created ~100 ms before the kill, none after a pause (the
+    // review saw the same artifact). The supervisor is what is tested here, not the emulator's fsync.
+    await new Promise((r) => setTimeout(r, 2_000));
     process.kill(before.pid!, 'SIGKILL');
     const during = await pollHealth(stack.url, (r) => r.status !== 200, 10_000);
     expect(during.status).toBe(503);
