@@ -63,6 +63,9 @@ interface ShardState {
   retryAt: number;
 }
 
+/** How often the shard list is read again while nothing closed. */
+const DISCOVERY_INTERVAL_MS = 1_000;
+
 const consoleLogger: OutboxLogger = {
   warn: (m, ...x) => console.warn(`[outbox] ${m}`, ...x),
   error: (m, ...x) => console.error(`[outbox] ${m}`, ...x),
@@ -81,6 +84,7 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
   const streamArn = await latestStreamArn(opts.endpoint, opts.tableName);
   const shards = new Map<string, ShardState>();
   let stopped = false;
+  let lastDiscovery = 0;
   let wake: (() => void) | undefined;
   let lastError = '';
 
@@ -110,6 +114,7 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
     if (s.pending.length === 0) {
       if (s.closed) {
         s.done = true;
+        lastDiscovery = 0; // its children may be listed by now
         return true;
       }
       let out;
@@ -168,7 +173,11 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
   const loop = async (): Promise<void> => {
     while (!stopped) {
       try {
-        await discover();
+        // Shards change rarely (a split, a roll-over): look again after a closed shard, else every second.
+        if (shards.size === 0 || Date.now() - lastDiscovery >= DISCOVERY_INTERVAL_MS) {
+          await discover();
+          lastDiscovery = Date.now();
+        }
         // Each ready shard is read until it has nothing new, then the poller pauses.
         for (const s of shards.values()) {
           while (!stopped && ready(s) && (await step(s)));
