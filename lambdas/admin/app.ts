@@ -4,7 +4,7 @@ import { auditContextFrom } from '../shared/audit.js';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../shared/deps.js';
 import { ConditionFailed } from '../shared/db/client.js';
-import { BadRequest, Conflict, NotFound } from '../shared/errors.js';
+import { BadRequest, Conflict, NotFound, StorageUnavailable } from '../shared/errors.js';
 import { json, type HttpRequest, type HttpResponse } from '../shared/http.js';
 import type { App } from '../shared/lambda.js';
 import { GroupRepo } from '../shared/repos/groups.js';
@@ -149,7 +149,13 @@ export function createAdminApp(deps: Deps): App {
       'GET',
       '/api/health',
       async () => {
-        await deps.db.get({ pk: 'HEALTH', sk: 'HEALTH' });
+        try {
+          await deps.db.get({ pk: 'HEALTH', sk: 'HEALTH' });
+        } catch (err) {
+          // Any failure to read the table (unreachable, missing, throttled) is "not healthy":
+          // 503 + Retry-After for monitors and load balancers, never a 500 (review #9).
+          throw err instanceof StorageUnavailable ? err : new StorageUnavailable({ cause: err });
+        }
         return json(200, { status: 'ok', region: deps.config.REGION_ID });
       },
     ],
