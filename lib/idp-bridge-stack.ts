@@ -11,6 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -98,6 +99,8 @@ export class IdpBridgeStack extends Stack {
   readonly outboxFunction: ApiFunction;
   /** Where the outbox's stream batches go once their retries are spent. */
   readonly outboxDlq: Queue;
+  /** Events wait for a redrive (a DLQ message) / are late (the consumer lags the stream). */
+  readonly outboxAlarms: { readonly dlqNotEmpty: Alarm; readonly lagging: Alarm };
 
   constructor(scope: Construct, id: string, props: IdpBridgeStackProps) {
     super(scope, id, props);
@@ -270,6 +273,24 @@ export class IdpBridgeStack extends Stack {
         ],
       }),
     );
+
+    // Without actions yet: the stack's monitoring (SNS topic) subscribes to them.
+    this.outboxAlarms = {
+      dlqNotEmpty: this.outboxDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'OutboxDlqNotEmpty', {
+        alarmDescription: `idp-bridge ${regionId}: lifecycle events wait in the outbox DLQ; redrive them within 24 h (README, Lifecycle events)`,
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      lagging: this.outboxFunction.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'OutboxLagging', {
+        alarmDescription: `idp-bridge ${regionId}: the outbox consumer is more than 5 minutes behind the table stream (events are late; the bus may be rejecting them)`,
+        threshold: Duration.minutes(5).toMilliseconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    };
 
     // --- HTTP API --------------------------------------------------------------------------------
     this.api = new HttpApi(this, 'HttpApi', {

@@ -343,6 +343,24 @@ describe.each(REGION_IDS)('%s stack', (regionId) => {
     ]);
   });
 
+  it('alarms when outbox events wait in the DLQ or the consumer lags the stream', () => {
+    const t = tpl(regionId);
+    const dlqId = Object.keys(resourcesOf(t, 'AWS::SQS::Queue'))[0]!;
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(regionId, 'outbox') } }],
+      Threshold: 300_000,
+    });
+  });
+
   it('keeps the outbox DLQ encrypted, TLS-only and for 14 days', () => {
     const t = tpl(regionId);
     t.resourceCountIs('AWS::SQS::Queue', 1);
