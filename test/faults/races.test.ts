@@ -16,7 +16,6 @@ import { configureSaml, postAcs } from '../saml/support.js';
 let stack: TestStack;
 let ws: ScimWorkspace;
 let idp: SamlIdp;
-let acsUrl: string;
 let audience: string;
 const groups: Record<'admins' | 'ops', string> = { admins: '', ops: '' };
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -42,7 +41,6 @@ beforeAll(async () => {
   expect(okta.status, okta.text).toBe(200);
   await configureSaml(ws.admin, ws.teamId, idp);
   const got = await ws.admin.get<{ setup: Record<string, string> }>(`/api/admin/workspaces/${ws.teamId}`);
-  acsUrl = got.json.setup.samlAcsUrl!;
   audience = got.json.setup.samlAudienceUri!;
 });
 afterAll(async () => stack?.close());
@@ -142,14 +140,20 @@ describe('concurrent creates of one userName', () => {
 });
 
 describe('a sign-in racing a deactivation (review #2a)', () => {
-  /** A SAML sign-in to the bridge admin page: the `idpb_session` cookie it sets, if any. */
+  /**
+   * An SP-initiated SAML sign-in to the bridge admin page (an unsolicited response may not land
+   * there): the `idpb_session` cookie it sets, if any.
+   */
   async function adminSignIn(email: string): Promise<string | undefined> {
-    const res = await postAcs(stack, acsUrl, {
-      SAMLResponse: idp.buildResponse({ audience, nameId: email, attributes: { email, firstName: 'Race', lastName: 'Admin', groups: ['race-admins'] }, acsUrl, sign: 'assertion' }),
-      RelayState: '/admin',
+    const start = await api(stack.url).get(`/api/saml/${ws.teamId}/login?return_to=/admin`);
+    if (start.status !== 302) return undefined;
+    const { acsUrl: to, form } = idp.respondTo(start.headers.get('location')!, {
+      audience,
+      nameId: email,
+      attributes: { email, firstName: 'Race', lastName: 'Admin', groups: ['race-admins'] },
     });
-    const cookie = res.headers.get('set-cookie')?.match(/^idpb_session=([^;]+)/)?.[1];
-    return cookie;
+    const res = await postAcs(stack, to, form);
+    return res.headers.get('set-cookie')?.match(/^idpb_session=([^;]+)/)?.[1];
   }
   const adminApi = (cookie: string) => api(stack.url).get(`/api/admin/workspaces/${ws.teamId}`, { headers: { cookie: `idpb_session=${cookie}` } });
 
