@@ -133,6 +133,16 @@ describe('fault proxy', () => {
     expect(await stored(id)).toBe(true);
   });
 
+  it('stall(ms) ends by itself: the held request is reset without writing, and later requests pass', async () => {
+    const id = fresh();
+    proxy.stall(200);
+    await expect(put(viaProxy, id)).rejects.toThrow();
+    expect(proxy.fired('stall')).toBe(1);
+    expect(await stored(id)).toBe(false);
+    await put(viaProxy, id);
+    expect(await stored(id)).toBe(true);
+  });
+
   it('drop resets pooled and new connections until cleared; the SDK\'s retries do not get through', async () => {
     const id = fresh();
     await put(viaProxy, fresh());
