@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { auditContextFrom, type Actor } from '../shared/audit.js';
 import type { Deps } from '../shared/deps.js';
 import { AppError, NotFound } from '../shared/errors.js';
@@ -17,7 +18,7 @@ import { checkSubject, setClaimants } from './checks/subject.js';
 import { samlCertificateKeys } from './saml-keys.js';
 import { GTR_TYP, SET_TYP } from './checks/typ.js';
 import { JtiStore } from './jti-store.js';
-import { logOutUser, sessionRevokedEvent, type LogoutMode, type LogoutResult } from './revoke.js';
+import { logOutUser, type LogoutMode, type LogoutResult } from './revoke.js';
 import { parseLogoutBody } from './schemas.js';
 import { SET_MAX_AGE_SECONDS, SetRejected, sessionRevokedEvents, setErrorResponse } from './ssf.js';
 import { resolveUsers, type UserLookup } from './subjects.js';
@@ -39,6 +40,11 @@ const CHECK_CAUSES: Record<CheckName, string> = {
   checkTimes: 'times_invalid',
   checkNotReplayed: 'replayed',
 };
+
+/** What a `jti` is bound to: the endpoint and the whole body (a retry of the same request hashes alike). */
+function requestHash(req: HttpRequest): string {
+  return createHash('sha256').update(`${req.path}\n${req.body}`).digest('base64url');
+}
 
 /** Longest Universal Logout JWT lifetime accepted: Okta sends 5 minutes; the replay guard keeps jtis this long. */
 const GTR_MAX_LIFETIME_SECONDS = 3600;
@@ -109,21 +115,20 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
   }
 
   /**
-   * Runs `work` for a verified request; if it fails on our side (5xx) — or, with `always`, at all —
-   * the `jti` is released so that a retry of the same delivery is not mistaken for a replay.
+   * Runs `work` for a verified request unless the same request was fully processed before (its
+   * duplicate is answered like the original and changes nothing), then marks the claim done. A
+   * failure — an outage included — leaves the claim unfinished, so the transmitter's retry of the
+   * same request is processed again and converges: every step of `work` is idempotent. No release
+   * step: it would be lost in the very outage that failed the request.
    */
-  async function releasingJtiOnFailure<T>(v: VerifiedJwt, work: () => Promise<T>, always = false): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (always || !(err instanceof AppError) || err.status >= 500) {
-        await jtis.release(v.issuer, v.jti).catch((e: unknown) => deps.logger.warn('could not release jti', { error: e as Error }));
-      }
-      throw err;
-    }
+  async function processOnce(v: VerifiedJwt, work: () => Promise<HttpResponse>, duplicate: HttpResponse): Promise<HttpResponse> {
+    if (v.replay === 'done') return duplicate;
+    const res = await work();
+    await jtis.complete(v.issuer, v.jti);
+    return res;
   }
 
-  /** Logs out each user in its workspace, then tells the host app (one event per user). */
+  /** Logs out each user in its workspace; each logout's event leaves with its audit record (one per user). */
   async function logOut(req: HttpRequest, actor: Actor, targets: { w: Workspace; userIds: string[] }[], modeOf: (w: Workspace) => LogoutMode) {
     const repos = { tokens: await tokens(), audit };
     const results: { r: LogoutResult; mode: LogoutMode }[] = await Promise.all(
@@ -134,9 +139,6 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
         }),
       ),
     );
-    // The tokens are gone already; if publishing fails the caller gets a 5xx and Okta's retry
-    // (a new JWT) finds nothing left to revoke but publishes again.
-    await deps.events.publish(results.map(({ r, mode }) => sessionRevokedEvent(r, actor, mode)));
     return results;
   }
 
@@ -156,10 +158,13 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
         audience: `${deps.config.API_URL}${UNIVERSAL_LOGOUT_PATH}`,
         times: { requireExp: true, maxLifetimeSeconds: GTR_MAX_LIFETIME_SECONDS },
         claimants: (unverified, issuer, connected) => checkSubject(unverified.sub, issuer, connected),
+        // The body names the user and is not signed: the jti is bound to it.
+        requestHash: requestHash(req),
       },
       facts,
     );
-    return releasingJtiOnFailure(verified, async () => {
+    const loggedOut: HttpResponse = { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+    return processOnce(verified, async () => {
       const subject = parseLogoutBody(req.body);
       const targets = (await Promise.all(verified.workspaces.map(async (w) => ({ w, userIds: await resolveUsers(users, w, subject) })))).filter(
         (t) => t.userIds.length > 0,
@@ -167,8 +172,8 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
       if (targets.length === 0) throw new NotFound(`No user of this workspace matches the ${subject.format} subject.`);
       const actor: Actor = { type: 'okta:universal-logout', id: verified.jti, label: verified.issuer };
       await logOut(req, actor, targets, (w) => (w.okta?.partialLogout ? 'partial' : 'full'));
-      return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
-    });
+      return loggedOut;
+    }, loggedOut);
   }
 
   /**
@@ -208,6 +213,7 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
             }
             return enabled;
           },
+          requestHash: requestHash(req),
         },
         facts,
       );
@@ -215,7 +221,7 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
       if (err instanceof JtiReplayed) return accepted;
       throw err;
     }
-    return releasingJtiOnFailure(verified, async () => {
+    return processOnce(verified, async () => {
       const enabled = verified.workspaces;
       const { revoked, ignored } = sessionRevokedEvents(verified.claims);
       if (ignored.length > 0) deps.logger.info('ignored SET events', { issuer: verified.issuer, jti: verified.jti, ignored });
@@ -228,7 +234,7 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
       }
       if (targets.length > 0) await logOut(req, { type: 'okta:ssf', id: verified.jti, label: verified.issuer }, targets, () => 'sessions');
       return accepted;
-    }, true);
+    }, accepted);
   }
 
   const routes = router([

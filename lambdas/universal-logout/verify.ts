@@ -39,11 +39,18 @@ export interface VerifyPolicy {
    * same token is processed once the cause is fixed (review #11).
    */
   readonly accept?: (workspaces: Workspace[], claims: JWTPayload) => Workspace[];
+  /** Hash of the whole request, to which the `jti` is bound (`JtiStore`). */
+  readonly requestHash: string;
 }
 
 export interface VerifiedJwt {
   readonly issuer: string;
   readonly jti: string;
+  /**
+   * `new` or `retry`: process the request, then `JtiStore.complete`; `done`: the same request was
+   * fully processed before, do nothing again.
+   */
+  readonly replay: 'new' | 'retry' | 'done';
   readonly claims: JWTPayload;
   /** The workspaces the token acts in: claimants whose own keys verified it (then `accept`). */
   readonly workspaces: Workspace[];
@@ -114,8 +121,8 @@ function recordClaimed(jwt: string, facts: VerifyFacts): void {
  * 5. `checkAudience` — `aud` is this endpoint;
  * 6. `checkTimes` — `exp`/`nbf`/`iat` with 5 minutes of skew;
  * 7. policy `accept` — the receiving side is willing (Shared Signals switched on);
- * 8. `checkNotReplayed` — the `jti` is consumed by a conditional write, last, so only a token that
- *    passed every other check can consume it.
+ * 8. `checkNotReplayed` — the `jti` is claimed for this request by a conditional write, last, so
+ *    only a token that passed every other check can claim it.
  */
 export async function verifySignedJwt(jwt: string, env: VerifyEnv, policy: VerifyPolicy, facts: VerifyFacts = { teamIds: [] }): Promise<VerifiedJwt> {
   const hdr = header(jwt);
@@ -134,6 +141,6 @@ export async function verifySignedJwt(jwt: string, env: VerifyEnv, policy: Verif
   const until = checkTimes(claims, nowSeconds, policy.times);
   const workspaces = policy.accept ? policy.accept(verified.workspaces, claims) : verified.workspaces;
   facts.teamIds = workspaces.map((w) => w.id);
-  const jti = await checkNotReplayed(env.jtis, connected.issuer, claims.jti, until, nowSeconds);
-  return { issuer: connected.issuer, jti, claims, workspaces, unavailable: verified.unavailable };
+  const { jti, state } = await checkNotReplayed(env.jtis, connected.issuer, claims.jti, until, nowSeconds, policy.requestHash);
+  return { issuer: connected.issuer, jti, replay: state, claims, workspaces, unavailable: verified.unavailable };
 }

@@ -252,11 +252,22 @@ describe('Universal Logout: authentication (401)', () => {
     expect((await logout(jwt, emailBody('replay@example.com'))).status).toBe(204);
     await expect401(jwt, /replay/);
   });
-  it('accepts a jti once even when the same JWT arrives twice at the same moment', async () => {
-    await newUser(ws.a, 'race@example.com');
+  it('binds a jti to one request even when the same JWT arrives twice at the same moment for two users: one logout, one 401', async () => {
+    const one = await newUser(ws.a, 'race-one@example.com');
+    const two = await newUser(ws.a, 'race-two@example.com');
+    const [t1, t2] = [(await mintAll(ws.a, one, ['session'])).get('session')!, (await mintAll(ws.a, two, ['session'])).get('session')!];
     const jwt = await signed();
-    const statuses = (await Promise.all([logout(jwt, emailBody('race@example.com')), logout(jwt, emailBody('race@example.com'))])).map((r) => r.status);
+    const statuses = (await Promise.all([logout(jwt, emailBody('race-one@example.com')), logout(jwt, emailBody('race-two@example.com'))])).map((r) => r.status);
     expect(statuses.sort()).toEqual([204, 401]);
+    expect([await inactive(t1), await inactive(t2)].sort()).toEqual([false, true]);
+  });
+  it('answers a re-sent identical request 204 and does nothing twice: a session minted after the first logout survives the duplicate', async () => {
+    const user = await newUser(ws.a, 'resent@example.com');
+    const jwt = await signed();
+    expect((await logout(jwt, emailBody('resent@example.com'))).status).toBe(204);
+    const later = (await mintAll(ws.a, user, ['session'])).get('session')!;
+    expect((await logout(jwt, emailBody('resent@example.com'))).status).toBe(204);
+    expect(await inactive(later)).toBe(false);
   });
   it('does not count a replay-guard record whose TTL has passed but which DynamoDB has not deleted yet', async () => {
     const { JtiStore } = await import('../../lambdas/universal-logout/jti-store.js');
