@@ -29,7 +29,13 @@ type TokenBody = { access_token: string; refresh_token: string; token_type: stri
 
 const ctx = (id: string): AuditContext => ({ teamId: id, region: 'us', actor: { type: 'test', id: 'setup' }, source: { ip: '127.0.0.1', userAgent: 'vitest' }, requestId: 'setup' });
 
+/**
+ * A bridge session of a user that exists and is active (a user-bound token commits only for such a
+ * user, and admin auth reads the user): the fixture writes a minimal user item first.
+ */
 async function sessionCookie(team: string, roles: string[], username: string): Promise<string> {
+  const { keys } = await import('../../lambdas/shared/db/keys.js');
+  await deps.db.put({ ...keys.user(team, `user-${username}`), type: 'user', id: `user-${username}`, teamId: team, userName: username, active: true, version: 1 });
   const { token } = await tokens.mint(ctx(team), {
     kind: 'session',
     teamId: team,
