@@ -35,8 +35,8 @@ async function userAndGroup(member: boolean): Promise<Membership> {
   const userName = `member.${randomBytes(4).toString('hex')}@example.com`;
   const u = await ws.scim.post('/Users', oktaUser(userName));
   if (u.status !== 201) throw new Error(`setup user: ${u.status} ${u.text}`);
-  // One mapped name, so each round gets its own group under it would clash: the group is named
-  // `fault-admins` in a fresh workspace-unique way by deleting the previous one first.
+  // The role mapping names the group, and display names are unique: each round deletes the
+  // previous round's `fault-admins` and creates a fresh one.
   const existing = await ws.scim.get(`/Groups?filter=${encodeURIComponent('displayName eq "fault-admins"')}`);
   for (const g of (existing.json.Resources ?? []) as { id: string }[]) await ws.scim.delete(`/Groups/${g.id}`);
   const g = await ws.scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'fault-admins', members: member ? [{ value: u.json.id }] : [] });
