@@ -48,6 +48,34 @@ const startedAt = Date.now();
 const phase = (capS: number) => Math.min(Date.now() + capS * 1000, startedAt + HARD_LIMIT_MS - 5000);
 const log = (s: string) => console.error(`[bench:scim ${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${s}`);
 
+/**
+ * Waits until the stack's local outbox consumer (dev/stream-poller.ts: it reads the table's stream
+ * on the same JVM and CPU) has caught up with the writes so far, so that no measured phase pays for
+ * draining the events of the phase before it (on AWS the consumer reads DynamoDB Streams, off the
+ * table's and the handlers' capacity). Set once the stack runs.
+ */
+let outboxCaughtUp: () => Promise<void> = async () => undefined;
+
+async function untilQuiet(events: { all(): readonly unknown[] }, maxMs = 60_000): Promise<void> {
+  const mark = () => {
+    const a = events.all();
+    return [a.length, a[a.length - 1]] as const;
+  };
+  let last = mark();
+  let quietPolls = 0;
+  const until = Date.now() + maxMs;
+  // The consumer polls every 250 ms: five unchanged looks 300 ms apart mean it found nothing new.
+  while (quietPolls < 5 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = mark();
+    if (now[0] === last[0] && now[1] === last[1]) quietPolls++;
+    else {
+      quietPolls = 0;
+      last = now;
+    }
+  }
+}
+
 interface ServerFigures {
   name: string;
   w1c1: CreateResult;
@@ -82,7 +110,7 @@ const better = <T extends { load: LoadResult }>(a: T | undefined, b: T): T => (a
  * server's better round: whoever runs first would otherwise pay for the JVM's and Node's JIT
  * warm-up alone.
  */
-async function hotPaths(servers: Server[], rounds: number, endpoint: string): Promise<{ figures: Map<string, Pick<ServerFigures, 'w1c1' | 'w1c16' | 'w2'>>; ceiling: CreateCeiling }> {
+async function hotPaths(servers: Server[], rounds: number, endpoint: string, table: string): Promise<{ figures: Map<string, Pick<ServerFigures, 'w1c1' | 'w1c16' | 'w2'>>; ceiling: CreateCeiling }> {
   let ceiling: CreateCeiling | undefined;
   const best = new Map<string, { w1c1?: CreateResult; w1c16?: CreateResult; w2?: Perf; names: string[] }>();
   for (const s of servers) {
@@ -93,6 +121,7 @@ async function hotPaths(servers: Server[], rounds: number, endpoint: string): Pr
   for (let r = 1; r <= rounds; r++) {
     for (const s of servers) {
       const b = best.get(s.name)!;
+      await outboxCaughtUp();
       log(`${s.name}: W1 create c1 (round ${r})`);
       const c1 = await w1Create(s.target, `c1r${r}`, SIZES.w1c1, 1, phase(120), s.counter);
       b.w1c1 = better(b.w1c1, c1);
@@ -100,17 +129,20 @@ async function hotPaths(servers: Server[], rounds: number, endpoint: string): Pr
     }
     for (const s of servers) {
       const b = best.get(s.name)!;
+      await outboxCaughtUp();
       log(`${s.name}: W1 create c16 (round ${r})`);
       const c16 = await w1Create(s.target, `c16r${r}`, SIZES.w1c16, 16, phase(120), s.counter);
       b.w1c16 = better(b.w1c16, c16);
       b.names.push(...c16.userNames);
       if (s.name === 'idp-bridge') {
+        await outboxCaughtUp();
         log('idp-bridge create ceiling: its storage calls alone, c16');
-        ceiling = better(ceiling, await measureCreateCeiling(endpoint, SIZES.w1c16, phase(60)));
+        ceiling = better(ceiling, await measureCreateCeiling(endpoint, SIZES.w1c16, phase(60), table));
       }
     }
     for (const s of servers) {
       const b = best.get(s.name)!;
+      await outboxCaughtUp();
       log(`${s.name}: W2 filter GET c16 (round ${r})`);
       b.w2 = better(b.w2, await w2Filter(s.target, b.names, SIZES.w2, 16, phase(60), s.counter));
     }
@@ -124,7 +156,7 @@ async function hotPaths(servers: Server[], rounds: number, endpoint: string): Pr
  * deactivation ceiling — its own storage calls without HTTP or logic — is measured right after
  * its round, on the same JVM (the machine's load drifts over a run).
  */
-async function deactivations(servers: Server[], rounds: number, endpoint: string): Promise<{ figures: Map<string, DeactivationResult>; ceiling: DeactivationCeiling }> {
+async function deactivations(servers: Server[], rounds: number, endpoint: string, table: string): Promise<{ figures: Map<string, DeactivationResult>; ceiling: DeactivationCeiling }> {
   let ceiling: DeactivationCeiling | undefined;
   const best = new Map<string, DeactivationResult>();
   for (let r = 1; r <= rounds; r++) {
@@ -132,13 +164,17 @@ async function deactivations(servers: Server[], rounds: number, endpoint: string
       log(`${s.name}: seeding ${SIZES.w5} users for W5 (round ${r})`);
       const ids = await seedUsers(s.deactivateTarget, `deact${r}`, SIZES.w5, 32, phase(120));
       if (s.giveSessions) await s.giveSessions(ids);
+      await outboxCaughtUp();
       log(`${s.name}: W5 deactivate c16 (round ${r})`);
       const w5 = await w5Deactivate(s.deactivateTarget, ids, 16, phase(120), s.counter, s.liveSessions);
       if (w5.load.errors > 0) log(`${s.name}: W5 had ${w5.load.errors} errors`);
       best.set(s.name, better(best.get(s.name), w5));
       if (s.name === 'idp-bridge') {
+        await outboxCaughtUp();
         log('idp-bridge deactivation ceiling: its storage calls alone, c16');
-        ceiling = better(ceiling, await measureDeactivationCeiling(endpoint, SIZES.w5, phase(90), W5_SESSIONS_PER_USER));
+        const dc = await measureDeactivationCeiling(endpoint, SIZES.w5, phase(90), W5_SESSIONS_PER_USER, table);
+        if (dc.load.errors > 0) log(`deactivation ceiling: ${dc.load.errors} errors`);
+        ceiling = better(ceiling, dc);
       }
     }
   }
@@ -152,6 +188,7 @@ async function importAndGroups(
 ): Promise<Pick<ServerFigures, 'w3' | 'w4' | 'notes'>> {
   const notes: string[] = [];
   const { name, importTarget, counter } = s;
+  await outboxCaughtUp();
   log(`${name}: seeding ${opts.importUsers} users for the import`);
   const ids = await seedUsers(importTarget, 'imp', opts.importUsers, 32, phase(opts.seedDeadlineS));
   if (ids.length < opts.importUsers) notes.push(`import seeded ${ids.length} of ${opts.importUsers} users before its deadline`);
@@ -237,8 +274,8 @@ function table(ours: ServerFigures, polis: ServerFigures | undefined, floor: Flo
       `| GetItem c1 | ${lr(floor.getC1)} |`,
       `| GetItem c16 | ${lr(floor.getC16)} |`,
       `| TransactWriteItems (3 conditional puts) c16 | ${lr(floor.txC16)} |`,
-      `| idp-bridge create's own storage calls (BatchGet + BatchGet + TransactWrite of ${ceiling.txItems} items), no HTTP, c16, measured next to W1 | ${lr(ceiling.load)} |`,
-      `| idp-bridge deactivation's own storage calls (BatchGet of 4 keys ‖ Query ‖ Query + GetItem, then TransactWrite of ${deactCeiling.txItems} items), no HTTP, c16, measured next to W5 | ${lr(deactCeiling.load)} |`,
+      `| idp-bridge create's own storage calls (BatchGet + BatchGet + TransactWrite of ${ceiling.txItems} items), no HTTP, c16, on the stack's table, next to W1 | ${lr(ceiling.load)} |`,
+      `| idp-bridge deactivation's own storage calls (BatchGet of 4 keys ‖ Query ‖ Query + GetItem, then TransactWrite of ${deactCeiling.txItems} items; ${f1(deactCeiling.callsPerOp)} calls each), no HTTP, c16, on the stack's table, next to W5 | ${lr(deactCeiling.load)} |`,
       '',
       `W1 c16 reaches **${((ours.w1c16.load.opsPerSec / ceiling.load.opsPerSec) * 100).toFixed(0)} %** of what its storage calls allow on this JVM (better of two rounds each).`,
       `W5 deactivation reaches **${((ours.w5.load.opsPerSec / deactCeiling.load.opsPerSec) * 100).toFixed(0)} %** of what its storage calls allow on this JVM${p ? `, and **${ratio2(ours.w5.load.opsPerSec, p.w5.load.opsPerSec)}** Polis's rate` : ''} (better of two rounds each).`,
@@ -277,6 +314,8 @@ async function main(): Promise<void> {
     await warmUp(ddb.endpoint, QUICK ? 8 : 25);
     dataDir = await mkdtemp(join(tmpdir(), 'idp-bridge-bench-scim-'));
     stack = await startStack({ port: 0, host: '127.0.0.1', inMemory: true, dataDir, dynamoEndpoint: ddb.endpoint, logLevel: 'ERROR' });
+    const events = stack.events;
+    outboxCaughtUp = () => untilQuiet(events);
     const { getDeps } = await import('../lambdas/shared/deps.js');
     const deps = getDeps();
     const ourCalls: CallCounter = () => deps.db.roundTrips;
@@ -338,9 +377,9 @@ async function main(): Promise<void> {
     let deactCeiling: DeactivationCeiling;
     try {
       const both = polisServer ? [oursServer, polisServer] : [oursServer];
-      const { figures: hot, ceiling: c } = await hotPaths(both, 2, ddb.endpoint);
+      const { figures: hot, ceiling: c } = await hotPaths(both, 2, ddb.endpoint, stack.tableName);
       ceiling = c;
-      const { figures: w5, ceiling: dc } = await deactivations(both, 2, ddb.endpoint);
+      const { figures: w5, ceiling: dc } = await deactivations(both, 2, ddb.endpoint, stack.tableName);
       deactCeiling = dc;
       const oursRest = await importAndGroups(oursServer, { importUsers: SIZES.importUsers, bigGroup: SIZES.bigGroup, onlyFirstAndLastPage: false, bigDeadlineS: 300, seedDeadlineS: 300 });
       ours = { name: 'idp-bridge', ...hot.get('idp-bridge')!, w5: w5.get('idp-bridge')!, ...oursRest };
@@ -372,6 +411,7 @@ async function main(): Promise<void> {
       ours.getById = (ourCalls() - c0) / 20;
     }
 
+    await outboxCaughtUp();
     log('DynamoDB Local floor');
     const floor = await measureFloor(ddb.endpoint, SIZES.floor, phase(180));
 

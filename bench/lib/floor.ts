@@ -33,10 +33,11 @@ export interface CreateCeiling {
 
 /**
  * The ceiling of idp-bridge's create on this JVM: its exact storage calls, no HTTP, no logic.
- * Measured right next to W1 (the machine's load drifts over a run).
+ * Measured right next to W1 (the machine's load drifts over a run), on `tableName` — the bench
+ * passes the stack's own table (in a workspace of its own): on a table of the same definition
+ * whose stream nobody reads, DynamoDB Local ran the same calls at about half the rate.
  */
-export async function measureCreateCeiling(endpoint: string, n: number, deadline: number): Promise<CreateCeiling> {
-  const tableName = 'bench-floor';
+export async function measureCreateCeiling(endpoint: string, n: number, deadline: number, tableName = 'bench-floor'): Promise<CreateCeiling> {
   await ensureTable(endpoint, tableName);
   const db = new Db({ tableName, endpoint });
   const run = `${Date.now()}`;
@@ -88,8 +89,7 @@ export interface DeactivationCeiling {
  * authentication checks, no SCIM. Users are seeded like the workload's: Okta's profile and
  * `tokensPerUser` live sessions each.
  */
-export async function measureDeactivationCeiling(endpoint: string, n: number, deadline: number, tokensPerUser = 1): Promise<DeactivationCeiling> {
-  const tableName = 'bench-floor';
+export async function measureDeactivationCeiling(endpoint: string, n: number, deadline: number, tokensPerUser = 1, tableName = 'bench-floor', concurrency = 16): Promise<DeactivationCeiling> {
   await ensureTable(endpoint, tableName);
   const db = new Db({ tableName, endpoint });
   const run = `${Date.now()}`;
@@ -126,7 +126,7 @@ export async function measureDeactivationCeiling(endpoint: string, n: number, de
   const calls0 = db.roundTrips;
   const load = await runLoad(
     n,
-    16,
+    concurrency,
     async (i) => {
       const before = users[i]!;
       const [, , victims] = await Promise.all([
