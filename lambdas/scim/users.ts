@@ -262,7 +262,18 @@ export function userEndpoints(deps: Deps) {
 
     async replace(req: HttpRequest, teamId: string, id: string): Promise<HttpResponse> {
       const body = jsonBody(req);
-      return update(req, teamId, id, (u) => userDraftFrom(body, u), isFalse(body.active));
+      return update(
+        req,
+        teamId,
+        id,
+        (u) => {
+          const draft = userDraftFrom(body, u);
+          // Okta re-sends unchanged profiles, and retries a PUT whose answer it lost: an identical
+          // PUT writes nothing, audits nothing and emits nothing (it converges).
+          return stable(draft) === stable(userDraftFrom(patchable(u), u)) ? undefined : draft;
+        },
+        isFalse(body.active),
+      );
     },
 
     async patch(req: HttpRequest, teamId: string, id: string): Promise<HttpResponse> {
@@ -276,7 +287,7 @@ export function userEndpoints(deps: Deps) {
         const draft = userDraftFrom(patched, u);
         // Okta re-sends unchanged profiles: no write, no audit record, no event for a no-op.
         return stable(draft) === stable(userDraftFrom(current, u)) ? undefined : draft;
-      });
+      }, deactivating);
     },
 
     /**

@@ -379,6 +379,9 @@ export class GroupRepo {
     let seen = known;
 
     for (let attempt = 1; ; attempt++) {
+      // A retry stamps its audit records anew: it commits after the writer it lost to, and the
+      // audit trail (and the order of role.changed events) must say so.
+      const stamp = attempt === 1 ? now : new Date(Math.max(Date.now(), now.getTime() + 1));
       const wanted: Key[] = [];
       for (const id of pendingAdd) wanted.push(GroupRepo.edgeKey(t, group.id, id), UserRepo.key(t, id));
       for (const id of pendingRemove) wanted.push(GroupRepo.edgeKey(t, group.id, id));
@@ -461,7 +464,7 @@ export class GroupRepo {
                 },
                 events: events(part),
               },
-              now,
+              stamp,
             ),
           ]);
           return part;
