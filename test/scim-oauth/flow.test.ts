@@ -270,6 +270,16 @@ describe('SCIM OAuth: refusals', () => {
     expect(login.searchParams.get('return_to')).toMatch(/^\/api\/okta\/scim\/oauth\/authorize\?/);
   });
 
+  it('treats the session of a deactivated admin as no session: no consent page (review #2)', async () => {
+    const cookie = await sessionCookie(teamId, ['admin'], 'gone.admin@acme.example');
+    expect((await client.get(authorizeUrl(), { headers: { cookie } })).text).toContain('name="csrf"');
+    const { keys } = await import('../../lambdas/shared/db/keys.js');
+    await deps.db.update(keys.user(teamId, 'user-gone.admin@acme.example'), { UpdateExpression: 'SET active = :f', ExpressionAttributeValues: { ':f': false } });
+    const res = await client.get(authorizeUrl({ team_id: teamId }), { headers: { cookie } });
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get('location')!).pathname).toBe('/api/okta/oidc/login');
+  });
+
   it('does not let a member approve', async () => {
     const res = await client.get(authorizeUrl(), { headers: { cookie: memberCookie } });
     expect(res.status).toBe(200);

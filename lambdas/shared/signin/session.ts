@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { HttpRequest } from '../http.js';
 import { TokenRejected, TokenRepo, type StoredToken } from '../repos/tokens.js';
+import { UserRepo } from '../repos/users.js';
 
 /** Lifetime of a host-app session created by SSO (seconds). */
 export const APP_SESSION_TTL_SECONDS = 12 * 3600;
@@ -71,6 +72,9 @@ export async function sessionFromCookie(deps: Deps, req: HttpRequest): Promise<C
     throw err;
   }
   if (!token.userId) return undefined;
+  // Every token check checks the user (review #2): a session outlives neither a deactivation nor a
+  // deletion, even one whose revocation marker was never written.
+  if (!(await new UserRepo(deps.db).isActive(token.teamId, token.userId))) return undefined;
   const meta = token.meta ?? {};
   return {
     token,
