@@ -13,6 +13,8 @@ import { lookup } from '../../lambdas/shared/scim/evaluate.js';
 import { parseFilter } from '../../lambdas/shared/scim/filter.js';
 import { InvalidFilter } from '../../lambdas/shared/scim/errors.js';
 import { dynamoSize, withoutPasswords } from '../../lambdas/shared/scim/limits.js';
+import { assertStorable } from '../../lambdas/shared/scim/normalize.js';
+import { InvalidValue } from '../../lambdas/shared/scim/errors.js';
 import { toVerifiedAssertion } from '../../lambdas/saml/assertion.js';
 import { readProfile } from '../../lambdas/saml/checks/attributes.js';
 
@@ -41,6 +43,14 @@ describe('parseJson', () => {
     expect(problemOf(`${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}`)).toBe('ok');
     expect(problemOf(`${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`)).toBe('too_deep');
     expect(problemOf(`${'['.repeat(200_000)}${']'.repeat(200_000)}`)).toBe('too_deep');
+  });
+});
+
+describe('assertStorable', () => {
+  it('refuses numbers DynamoDB cannot store: non-zero magnitudes below 1E-130 and beyond ±2^53 (found by the fuzz test)', () => {
+    expect(() => assertStorable({ 'urn:x:y': { ' ': 5e-324 } }, 'Group')).toThrow(InvalidValue);
+    expect(() => assertStorable({ n: 2 ** 60 }, 'User')).toThrow(InvalidValue);
+    expect(() => assertStorable({ n: 0, m: 1e-129, k: -42.5 }, 'User')).not.toThrow();
   });
 });
 

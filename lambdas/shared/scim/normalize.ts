@@ -19,7 +19,8 @@ const MAX_DEPTH = LIMITS.depth;
 
 /**
  * Refuses values DynamoDB cannot store, so they answer 400 `invalidValue` instead of failing the
- * write: numbers beyond ±2^53 (the document client refuses them), empty map keys, deep nesting,
+ * write: numbers beyond ±2^53 (the document client refuses them) or non-zero ones below 1E-130
+ * (DynamoDB's smallest magnitude), empty map keys, deep nesting,
  * and representations too large for one item. Free-form extension objects are where these hide.
  */
 export function assertStorable(value: unknown, what: string): void {
@@ -27,6 +28,10 @@ export function assertStorable(value: unknown, what: string): void {
     if (depth > MAX_DEPTH) throw new InvalidValue(`${what}: "${path}" is nested too deeply.`);
     if (typeof v === 'number' && (!Number.isFinite(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER)) {
       throw new InvalidValue(`${what}: "${path}" is a number outside ±${Number.MAX_SAFE_INTEGER}.`);
+    }
+    // DynamoDB numbers stop at a magnitude of 1E-130: a smaller non-zero one (5e-324) fails the write.
+    if (typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-130) {
+      throw new InvalidValue(`${what}: "${path}" is a number too close to zero to store (below 1E-130).`);
     }
     if (Array.isArray(v)) v.forEach((e, i) => walk(e, depth + 1, `${path}[${i}]`));
     else if (typeof v === 'object' && v !== null) {
