@@ -186,6 +186,19 @@ export class TokenRepo {
     return this.check(token, item, kinds, marker);
   }
 
+  /**
+   * Authenticates a token that must act for a user, and reads that user with its revocation
+   * marker in the same batch: the user check costs no extra sequential round trip (two in all).
+   */
+  async authenticateWithUser(token: string, kinds: readonly TokenKind[]): Promise<{ record: StoredToken; user: Item | undefined }> {
+    const item = await this.db.get(this.keyOf(token));
+    const userId = typeof item?.userId === 'string' ? item.userId : undefined;
+    const teamId = typeof item?.teamId === 'string' ? item.teamId : undefined;
+    if (!userId || !teamId) return { record: this.check(token, item, kinds, null), user: undefined };
+    const [marker, user] = await this.db.batchGet([keys.userRevocation(teamId, userId), keys.user(teamId, userId)]);
+    return { record: this.check(token, item, kinds, marker ?? null), user };
+  }
+
   private async touch(id: string, now: Date): Promise<void> {
     await this.db.update(keys.token(id), {
       UpdateExpression: 'SET lastUsedAt = :n',

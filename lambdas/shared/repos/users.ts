@@ -217,12 +217,6 @@ export class UserRepo {
     return { ConditionCheck: { Key: keys.user(teamId, id), ConditionExpression: 'attribute_exists(pk) AND active = :t', ExpressionAttributeValues: { ':t': true } } };
   }
 
-  /** True when the user exists and is active (one strongly consistent read). */
-  async isActive(teamId: string, id: string): Promise<boolean> {
-    const item = await this.db.get(keys.user(teamId, id), { ProjectionExpression: 'active' });
-    return item?.active === true;
-  }
-
   /** Key of the user's revocation marker, for `batchGet`s that read it with the user. */
   static revocationKey(teamId: string, id: string): Key {
     return keys.userRevocation(teamId, id);

@@ -2,7 +2,6 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { HttpRequest } from '../http.js';
 import { TokenRejected, TokenRepo, type StoredToken } from '../repos/tokens.js';
-import { UserRepo } from '../repos/users.js';
 
 /** Lifetime of a host-app session created by SSO (seconds). */
 export const APP_SESSION_TTL_SECONDS = 12 * 3600;
@@ -58,23 +57,25 @@ export function readCookie(req: HttpRequest, name: string): string | undefined {
 
 /**
  * The bridge session the browser presents in `idpb_session`, or undefined when there is none or it
- * is malformed, unknown, revoked or expired. One GetItem; no cache, so revocation is immediate.
+ * is malformed, unknown, revoked or expired, or its user is deleted or inactive. Two sequential
+ * round trips (the token; its user with the revocation marker); no cache, so revocation is immediate.
  */
 export async function sessionFromCookie(deps: Deps, req: HttpRequest): Promise<CookieSession | undefined> {
   const presented = readCookie(req, SESSION_COOKIE);
   if (!presented) return undefined;
   const tokens = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
   let token: StoredToken;
+  let user: Record<string, unknown> | undefined;
   try {
-    token = await tokens.authenticate(presented, ['session']);
+    ({ record: token, user } = await tokens.authenticateWithUser(presented, ['session']));
   } catch (err) {
     if (err instanceof TokenRejected) return undefined;
     throw err;
   }
-  if (!token.userId) return undefined;
   // Every token check checks the user (review #2): a session outlives neither a deactivation nor a
-  // deletion, even one whose revocation marker was never written.
-  if (!(await new UserRepo(deps.db).isActive(token.teamId, token.userId))) return undefined;
+  // deletion, even one whose revocation marker was never written. Read with the marker: two
+  // sequential round trips in all.
+  if (!token.userId || user?.active !== true) return undefined;
   const meta = token.meta ?? {};
   return {
     token,
