@@ -85,7 +85,7 @@ export function userEndpoints(deps: Deps) {
   const tokenRepo = async () => new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
   type Victims = Awaited<ReturnType<TokenRepo['liveForUser']>>;
   /** The user's live tokens (what a revocation's audit record lists). */
-  const listTokens = async (teamId: string, id: string): Promise<Victims> => (await tokenRepo()).liveForUser(teamId, id);
+  const listTokens = async (teamId: string, id: string, marker?: Promise<Item | undefined>): Promise<Victims> => (await tokenRepo()).liveForUser(teamId, id, marker);
 
   /**
    * Writes a change and everything that follows from it in ONE transaction: the user, its audit
@@ -153,9 +153,11 @@ export function userEndpoints(deps: Deps) {
     // record) in parallel with authentication and the user read: a deactivation then costs two
     // sequential round trips, the reads and one transaction. If the user turns out to be inactive
     // already, or the request fails authentication, the listing is simply unused.
-    const victims = deactivating && id.length <= MAX_ID_LENGTH ? listTokens(teamId, id) : undefined;
+    const loading = load(req, teamId, id, 'scim.write');
+    // The listing filters with the revocation marker that `load` reads anyway: no second read of it.
+    const victims = deactivating && id.length <= MAX_ID_LENGTH ? listTokens(teamId, id, loading.then((l) => l.marker)) : undefined;
     victims?.catch(() => undefined);
-    const loaded = await load(req, teamId, id, 'scim.write');
+    const loaded = await loading;
     const { p } = loaded;
     let { user, marker } = loaded;
     for (let attempt = 1; ; attempt++) {

@@ -56,7 +56,7 @@ async function mintFor(userId: string) {
 const deactivate = (id: string) => ws.scim.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] });
 
 describe('deactivation (review #2)', () => {
-  it('writes the user, the revocation marker and both audit records in ONE transaction, in at most 5 storage calls', async () => {
+  it('writes the user, the revocation marker and both audit records in ONE transaction, in at most 4 storage calls', async () => {
     const u = await ws.scim.post('/Users', oktaUser('one.tx@example.com'));
     const id = String(u.json.id);
     const { introspect } = await mintFor(id);
@@ -69,7 +69,7 @@ describe('deactivation (review #2)', () => {
     // One batchGet (token, workspace, user, marker), the user's groups and tokens (in parallel with
     // it), and one transaction: two sequential round trips.
     expect(deps.db.transactions - txs).toBe(1);
-    expect(deps.db.roundTrips - calls).toBeLessThanOrEqual(5);
+    expect(deps.db.roundTrips - calls).toBeLessThanOrEqual(4);
     expect(await introspect()).toBe(false);
 
     const records = (await audit()).filter((r) => r.target.id === id && ['user.deactivated', 'session.revoked'].includes(r.action));

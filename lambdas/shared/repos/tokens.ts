@@ -289,7 +289,7 @@ export class TokenRepo {
    * The id and kind of each live token of a user: the listing revoke-all audits. It reads only the
    * attributes it needs, which keeps a logout of a user with hundreds of tokens cheap.
    */
-  async liveForUser(teamId: string, userId: string): Promise<Pick<StoredToken, 'id' | 'kind'>[]> {
+  async liveForUser(teamId: string, userId: string, markerRead?: Promise<Item | undefined>): Promise<Pick<StoredToken, 'id' | 'kind'>[]> {
     const [items, marker] = await Promise.all([
       this.db.queryAll(
         {
@@ -300,7 +300,8 @@ export class TokenRepo {
         },
         MAX_USER_TOKENS,
       ),
-      this.db.get(keys.userRevocation(teamId, userId)),
+      // A caller that reads the marker anyway (a deactivation reads it with the user) passes it in.
+      markerRead ?? this.db.get(keys.userRevocation(teamId, userId)),
     ]);
     const now = this.now().getTime();
     return items
