@@ -22,12 +22,47 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Only the store talks to DynamoDB: handlers and protocol code go through repositories.
+    // The layers (docs/architecture.md): only the store talks to DynamoDB; handlers and protocol code
+    // go through repositories. The outbox consumer reads the table's stream, a store of its own.
     files: ['lambdas/**/*.ts'],
-    ignores: ['lambdas/shared/db/**', 'lambdas/outbox/**'],
+    ignores: ['lambdas/store/**', 'lambdas/outbox/**'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-dynamodb-streams'], message: 'Only lambdas/shared/db may use the DynamoDB client; go through a repository.' }],
+        patterns: [{ group: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-dynamodb-streams', '@aws-sdk/util-dynamodb'], message: 'Only lambdas/store may use the DynamoDB client; go through a repository.' }],
+      }],
+    },
+  },
+  {
+    // The core is pure: domain model, SCIM, roles, audit records. It imports no storage, no
+    // platform wiring, no endpoint group and no AWS SDK.
+    files: ['lambdas/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/store/**', '**/platform/**', '**/signin/**', '**/admin/**', '**/oidc/**', '**/saml/**', '**/scim/app*', '**/scim/handler*', '**/scim-oauth/**', '**/tokens/**', '**/universal-logout/**', '**/audit/**', '**/outbox/**'], message: 'lambdas/core is pure: it may import only lambdas/core and libraries.' },
+          { group: ['@aws-sdk/*', '@aws-lambda-powertools/*', '@middy/*', 'node:dns*', 'node:fs*', 'node:http*', 'node:net'], message: 'lambdas/core does no I/O.' },
+        ],
+      }],
+    },
+  },
+  {
+    // The store depends on the core only: no platform, no sign-in, no endpoint group.
+    files: ['lambdas/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['../platform/**', '../signin/**', '../admin/**', '../oidc/**', '../saml/**', '../scim/**', '../scim-oauth/**', '../tokens/**', '../universal-logout/**', '../audit/**', '../outbox/**'], message: 'lambdas/store may import only lambdas/core.' }],
+      }],
+    },
+  },
+  {
+    // The platform serves every group and depends on none of them.
+    files: ['lambdas/platform/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['../signin/**', '../admin/**', '../oidc/**', '../saml/**', '../scim/**', '../scim-oauth/**', '../tokens/**', '../universal-logout/**', '../audit/**', '../outbox/**'], message: 'lambdas/platform may import only lambdas/core and lambdas/store.' },
+          { group: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb'], message: 'Only lambdas/store may use the DynamoDB client.' },
+        ],
       }],
     },
   },

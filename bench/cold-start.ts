@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { ENDPOINT_GROUPS } from '../lambdas/shared/routes.js';
+import { ENDPOINT_GROUPS } from '../lambdas/platform/routes.js';
 import { TEST_ENV } from '../test/fixtures/config.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -43,10 +43,10 @@ export async function runLogoutBench(iterations = Number(process.env.BENCH_LOGOU
   const stack = await startStack({ port: 0, host: '127.0.0.1', inMemory: true, dataDir, logLevel: 'ERROR' });
   try {
     // Handlers read process.env at first import: modules of the stack only after it started.
-    const { getDeps } = await import('../lambdas/shared/deps.js');
-    const { TokenRepo } = await import('../lambdas/shared/repos/tokens.js');
-    const { UserRepo } = await import('../lambdas/shared/repos/users.js');
-    const { WorkspaceRepo } = await import('../lambdas/shared/repos/workspaces.js');
+    const { getDeps } = await import('../lambdas/platform/deps.js');
+    const { TokenRepo } = await import('../lambdas/store/tokens.js');
+    const { UserRepo } = await import('../lambdas/store/users.js');
+    const { WorkspaceRepo } = await import('../lambdas/store/workspaces.js');
     const deps = getDeps();
     const headers = { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' };
     const created = (await (await fetch(`${stack.url}/api/admin/workspaces`, { method: 'POST', headers, body: JSON.stringify({ name: 'Bench' }) })).json()) as { id: string };

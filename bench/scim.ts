@@ -316,7 +316,7 @@ async function main(): Promise<void> {
     stack = await startStack({ port: 0, host: '127.0.0.1', inMemory: true, dataDir, dynamoEndpoint: ddb.endpoint, logLevel: 'ERROR' });
     const events = stack.events;
     outboxCaughtUp = () => untilQuiet(events);
-    const { getDeps } = await import('../lambdas/shared/deps.js');
+    const { getDeps } = await import('../lambdas/platform/deps.js');
     const deps = getDeps();
     const ourCalls: CallCounter = () => deps.db.roundTrips;
     const admin = { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' };
@@ -327,7 +327,7 @@ async function main(): Promise<void> {
     };
     const deactivateTarget = await tenant('bench-deactivate');
     const deactivateTeam = deactivateTarget.baseUrl.split('/').pop()!;
-    const { TokenRepo } = await import('../lambdas/shared/repos/tokens.js');
+    const { TokenRepo } = await import('../lambdas/store/tokens.js');
     const sessions = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID);
     // Sessions as sign-in stores them (the token item indexed under its user), written in bulk: setup, not measured.
     const giveSessions = async (userIds: readonly string[]) => {

@@ -16,7 +16,7 @@ import {
   waitUntilTableExists,
   type AttributeDefinition,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE } from '../lambdas/shared/db/table.js';
+import { TABLE } from '../lambdas/store/table.js';
 
 /** How to run DynamoDB Local. */
 export interface DynamoDbLocalOptions {

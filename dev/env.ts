@@ -33,7 +33,7 @@ export interface LocalEnvInput {
 }
 
 /**
- * The environment every handler reads at module load (`lambdas/shared/config.ts`), for local mode.
+ * The environment every handler reads at module load (`lambdas/platform/config.ts`), for local mode.
  * It holds secret names only; the values live in the secrets file.
  */
 export function localEnv(input: LocalEnvInput): Record<string, string> {

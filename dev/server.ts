@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { matchRoute, type EndpointGroup, type RouteMatch } from '../lambdas/shared/routes.js';
+import { matchRoute, type EndpointGroup, type RouteMatch } from '../lambdas/platform/routes.js';
 
 /** A Lambda handler as API Gateway HTTP API (payload format 2.0) invokes it. */
 export type LocalHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;

@@ -20,10 +20,10 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ENDPOINT_GROUPS, ROUTES, type EndpointGroup } from '../lambdas/shared/routes.js';
-import { TABLE } from '../lambdas/shared/db/table.js';
-import type { Config } from '../lambdas/shared/config.js';
-import { setupUrls } from '../lambdas/shared/setup-urls.js';
+import { ENDPOINT_GROUPS, ROUTES, type EndpointGroup } from '../lambdas/platform/routes.js';
+import { TABLE } from '../lambdas/store/table.js';
+import type { Config } from '../lambdas/platform/config.js';
+import { setupUrls } from '../lambdas/platform/setup-urls.js';
 import { ApiFunction, type TableAccess } from './constructs/api-function.js';
 import type { RegionConfig } from './region-config.js';
 
@@ -262,7 +262,7 @@ export class IdpBridgeStack extends Stack {
         maxRecordAge: OUTBOX_CONSUMER.maxRecordAge,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.outboxDlq),
-        // Only inserts of audit items that carry an outbox (lambdas/shared/audit.ts `auditItem`).
+        // Only inserts of audit items that carry an outbox (lambdas/store/audit-items.ts `auditItem`).
         // `exists` matches leaves only (Lambda event filtering, "Using the Exists operator"), so the
         // pattern names the `id` string of the list's maps; the consumer checks the same itself.
         filters: [
@@ -368,7 +368,7 @@ export class IdpBridgeStack extends Stack {
       out('ApiDomainTarget', domainName.regionalDomainName, `CNAME/alias target for ${config.domainName}`);
     }
     out('AdminUrl', `${api}/admin`, 'Admin web page');
-    // The same URLs the admin API returns per workspace (lambdas/shared/setup-urls.ts), with a placeholder.
+    // The same URLs the admin API returns per workspace (lambdas/platform/setup-urls.ts), with a placeholder.
     const urls = setupUrls(
       { API_URL: config.apiUrl, APP_URL: config.appUrl, REGION_ID: regionId } as Config,
       TEAM_ID_PLACEHOLDER,

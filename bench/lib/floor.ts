@@ -8,13 +8,15 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ensureTable } from '../../dev/dynamodb-local.js';
-import { auditPut, type AuditContext } from '../../lambdas/shared/audit.js';
-import { TokenHasher } from '../../lambdas/shared/crypto.js';
-import { Db, type Item } from '../../lambdas/shared/db/client.js';
-import { keys } from '../../lambdas/shared/db/keys.js';
-import { revocationAudit, revocationItem, TokenRepo } from '../../lambdas/shared/repos/tokens.js';
-import { UserRepo, type User, type UserDraft } from '../../lambdas/shared/repos/users.js';
-import { DEFAULT_ROLES, type Workspace } from '../../lambdas/shared/repos/workspaces.js';
+import { auditPut } from '../../lambdas/store/audit-items.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
+import { TokenHasher } from '../../lambdas/core/crypto.js';
+import { Db, type Item } from '../../lambdas/store/client.js';
+import { keys } from '../../lambdas/store/keys.js';
+import { revocationAudit, revocationItem, TokenRepo } from '../../lambdas/store/tokens.js';
+import { UserRepo } from '../../lambdas/store/users.js';
+import type { User, UserDraft } from '../../lambdas/core/model/user.js';
+import { DEFAULT_ROLES, type Workspace } from '../../lambdas/core/model/workspace.js';
 import { runLoad, type LoadResult } from './load.js';
 
 export interface FloorResult {

@@ -1,9 +1,10 @@
-import type { Deps } from '../shared/deps.js';
-import { BadRequest } from '../shared/errors.js';
-import { json, type HttpRequest, type HttpResponse } from '../shared/http.js';
-import { GroupRepo } from '../shared/repos/groups.js';
-import { UserRepo, type User } from '../shared/repos/users.js';
-import { fullName, primaryEmail } from '../shared/scim/user-resource.js';
+import type { Deps } from '../platform/deps.js';
+import { BadRequest } from '../core/errors.js';
+import { json, type HttpRequest, type HttpResponse } from '../platform/http.js';
+import { GroupRepo } from '../store/groups.js';
+import { UserRepo } from '../store/users.js';
+import type { User } from '../core/model/user.js';
+import { fullName, primaryEmail } from '../core/scim/user-resource.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;

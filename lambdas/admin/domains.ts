@@ -1,18 +1,19 @@
-import type { AdminPrincipal } from '../shared/admin-auth.js';
-import { requirePlatform } from '../shared/admin-auth.js';
-import { auditContextFrom, type AuditContext } from '../shared/audit.js';
-import type { TransactItem } from '../shared/db/client.js';
-import type { Deps } from '../shared/deps.js';
-import { challengeRecord, lookupChallenge, newChallengeToken } from '../shared/domains/challenge.js';
-import { normalizeDomain } from '../shared/domains/normalize.js';
-import { isPublicMailDomain } from '../shared/domains/public-mail.js';
-import { BadRequest, Conflict, NotFound } from '../shared/errors.js';
-import { json, type HttpRequest, type HttpResponse } from '../shared/http.js';
-import { withRefusal } from '../shared/refusals.js';
-import { DomainRepo, MAX_DOMAIN_CLAIMS, StaleWorkspace, type DomainClaim } from '../shared/repos/domains.js';
-import { WorkspaceRepo } from '../shared/repos/workspaces.js';
-import type { Workspace } from '../shared/repos/workspaces.js';
-import { parseJsonBody } from '../shared/validate.js';
+import type { AdminPrincipal } from '../signin/admin-auth.js';
+import { requirePlatform } from '../signin/admin-auth.js';
+import { auditContextFrom } from '../platform/http.js';
+import type { AuditContext } from '../core/audit.js';
+import type { TransactItem } from '../store/client.js';
+import type { Deps } from '../platform/deps.js';
+import { challengeRecord, lookupChallenge, newChallengeToken } from '../platform/dns-challenge.js';
+import { normalizeDomain } from '../core/domains/normalize.js';
+import { isPublicMailDomain } from '../core/domains/public-mail.js';
+import { BadRequest, Conflict, NotFound } from '../core/errors.js';
+import { json, type HttpRequest, type HttpResponse } from '../platform/http.js';
+import { withRefusal } from '../core/refusals.js';
+import { DomainRepo, MAX_DOMAIN_CLAIMS, StaleWorkspace, type DomainClaim } from '../store/domains.js';
+import { WorkspaceRepo } from '../store/workspaces.js';
+import type { Workspace } from '../core/model/workspace.js';
+import { parseJsonBody } from '../platform/validate.js';
 import { ClaimDomainBody } from './schemas.js';
 
 /** What the admin API shows of a claim: its status and the TXT record that proves it. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Deps } from '../shared/deps.js';
-import { NotFound } from '../shared/errors.js';
-import type { HttpRequest, HttpResponse } from '../shared/http.js';
+import type { Deps } from '../platform/deps.js';
+import { NotFound } from '../core/errors.js';
+import type { HttpRequest, HttpResponse } from '../platform/http.js';
 import { APP_CSS } from './assets/app-css.js';
 import { APP_JS } from './assets/app-js.js';
 

@@ -1,11 +1,11 @@
-import { authenticateAdmin } from '../shared/admin-auth.js';
-import type { Deps } from '../shared/deps.js';
-import { BadRequest, NotFound } from '../shared/errors.js';
-import type { HttpRequest, HttpResponse } from '../shared/http.js';
-import type { App } from '../shared/lambda.js';
-import { AuditRepo } from '../shared/repos/audit.js';
-import { WorkspaceRepo } from '../shared/repos/workspaces.js';
-import { router } from '../shared/router.js';
+import { authenticateAdmin } from '../signin/admin-auth.js';
+import type { Deps } from '../platform/deps.js';
+import { BadRequest, NotFound } from '../core/errors.js';
+import type { HttpRequest, HttpResponse } from '../platform/http.js';
+import type { App } from '../platform/lambda.js';
+import { AuditRepo } from '../store/audit.js';
+import { WorkspaceRepo } from '../store/workspaces.js';
+import { router } from '../platform/router.js';
 
 const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 5000;

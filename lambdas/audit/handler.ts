@@ -1,4 +1,4 @@
-import { makeHandler } from '../shared/lambda.js';
+import { makeHandler } from '../platform/lambda.js';
 import { createAuditApp } from './app.js';
 
 export const handler = makeHandler('api', createAuditApp);

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
-import type { OktaConfig } from '../shared/repos/workspaces.js';
-import { SignInRefused } from '../shared/signin/index.js';
+import type { OktaConfig } from '../core/model/workspace.js';
+import { SignInRefused } from '../signin/index.js';
 
 /** How long a discovery document is reused per Lambda instance. */
 export const DISCOVERY_TTL_MS = 5 * 60_000;

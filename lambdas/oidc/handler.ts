@@ -1,4 +1,4 @@
-import { makeHandler } from '../shared/lambda.js';
+import { makeHandler } from '../platform/lambda.js';
 import { createOidcApp } from './app.js';
 
 /** OIDC relying party (`/api/okta/oidc/*`): browser-facing, so its refusals are HTML pages. */

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { SignInRefused } from '../shared/signin/index.js';
+import { SignInRefused } from '../signin/index.js';
 
 /** Okta's descriptions are shown on our page (escaped); cap what we repeat. */
 const MAX_DESCRIPTION = 300;

@@ -1,7 +1,8 @@
-import { emailDomainOf } from '../shared/domains/normalize.js';
-import { isPublicMailDomain } from '../shared/domains/public-mail.js';
-import type { IssuerClaim, OktaConfig, Workspace, WorkspaceRepo } from '../shared/repos/workspaces.js';
-import { SignInRefused } from '../shared/signin/index.js';
+import { emailDomainOf } from '../core/domains/normalize.js';
+import { isPublicMailDomain } from '../core/domains/public-mail.js';
+import type { IssuerClaim, OktaConfig, Workspace } from '../core/model/workspace.js';
+import type { WorkspaceRepo } from '../store/workspaces.js';
+import { SignInRefused } from '../signin/index.js';
 import type { LoginQuery } from './schemas.js';
 
 /** Strips trailing slashes: `https://acme.okta.com/` and `https://acme.okta.com` are one org. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { TokenHasher } from '../shared/crypto.js';
-import { ConditionFailed, type Db } from '../shared/db/client.js';
-import { keys } from '../shared/db/keys.js';
-import { SignInRefused } from '../shared/signin/index.js';
+import type { TokenHasher } from '../core/crypto.js';
+import { ConditionFailed, type Db } from '../store/client.js';
+import { keys } from '../store/keys.js';
+import { SignInRefused } from '../signin/index.js';
 
 /** How long a user has between starting sign-in and coming back from Okta (seconds). */
 export const STATE_TTL_SECONDS = 600;

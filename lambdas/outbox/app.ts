@@ -82,7 +82,7 @@ export interface DeliverOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** The stored outbox entry (lambdas/shared/audit.ts `auditItem`). Parsed: the stream is an edge. */
+/** The stored outbox entry (lambdas/store/audit-items.ts `auditItem`). Parsed: the stream is an edge. */
 const OutboxEntry = z.object({
   id: z.string().min(1),
   type: z.string().min(1),

@@ -1,11 +1,12 @@
-import { auditContextFrom } from '../shared/audit.js';
-import type { Deps } from '../shared/deps.js';
-import { type HttpRequest, type HttpResponse } from '../shared/http.js';
-import type { App } from '../shared/lambda.js';
-import { AuditRepo } from '../shared/repos/audit.js';
-import { WorkspaceRepo, type SamlConfig, type Workspace } from '../shared/repos/workspaces.js';
-import { router } from '../shared/router.js';
-import { completeSignIn } from '../shared/signin/index.js';
+import { auditContextFrom } from '../platform/http.js';
+import type { Deps } from '../platform/deps.js';
+import type { HttpRequest, HttpResponse } from '../platform/http.js';
+import type { App } from '../platform/lambda.js';
+import { AuditRepo } from '../store/audit.js';
+import { WorkspaceRepo } from '../store/workspaces.js';
+import type { SamlConfig, Workspace } from '../core/model/workspace.js';
+import { router } from '../platform/router.js';
+import { completeSignIn } from '../signin/index.js';
 import { runAcsChecks, type AcsResult, type VerifiedFacts } from './checks/index.js';
 import { readEnvelope, type ResponseEnvelope } from './envelope.js';
 import {

@@ -1,4 +1,4 @@
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../core/errors.js';
 
 /**
  * Why a SAML sign-in was refused. Each refusal is named after its cause (the seed's

@@ -1,4 +1,4 @@
-import { makeHandler } from '../shared/lambda.js';
+import { makeHandler } from '../platform/lambda.js';
 import { createSamlApp } from './app.js';
 
 /** The `saml` endpoint group: SP metadata, SP-initiated login, and the ACS. */

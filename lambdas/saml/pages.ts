@@ -1,5 +1,5 @@
-import type { Config } from '../shared/config.js';
-import { escapeHtml, html, type HttpRequest, type HttpResponse } from '../shared/http.js';
+import type { Config } from '../platform/config.js';
+import { escapeHtml, html, type HttpRequest, type HttpResponse } from '../platform/http.js';
 import type { CheckOutcome } from './checks/index.js';
 import type { SamlRefusal } from './errors.js';
 

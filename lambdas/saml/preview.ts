@@ -1,8 +1,8 @@
-import type { Deps } from '../shared/deps.js';
-import { UserRepo } from '../shared/repos/users.js';
-import type { Workspace } from '../shared/repos/workspaces.js';
-import { effectiveAccess } from '../shared/roles.js';
-import { signInPolicy } from '../shared/signin/index.js';
+import type { Deps } from '../platform/deps.js';
+import { UserRepo } from '../store/users.js';
+import type { Workspace } from '../core/model/workspace.js';
+import { effectiveAccess } from '../core/roles.js';
+import { signInPolicy } from '../signin/index.js';
 import type { MappingPreview } from './pages.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Config } from '../shared/config.js';
-import { checkReturnTo, SignInRefused } from '../shared/signin/index.js';
+import type { Config } from '../platform/config.js';
+import { checkReturnTo, SignInRefused } from '../signin/index.js';
 
 /** RelayState is capped well above SAML bindings §3.4.3's 80 bytes, which Okta does not enforce. */
 export const MAX_RELAY_STATE = 1024;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { generateServiceProviderMetadata, SAML, ValidateInResponseTo } from '@node-saml/node-saml';
-import type { Config } from '../shared/config.js';
-import type { SamlConfig } from '../shared/repos/workspaces.js';
-import { setupUrls } from '../shared/setup-urls.js';
+import type { Config } from '../platform/config.js';
+import type { SamlConfig } from '../core/model/workspace.js';
+import { setupUrls } from '../platform/setup-urls.js';
 import { NAMEID_EMAIL } from './checks/name-id.js';
 
 /** This workspace's service-provider identity: the URLs Okta is configured with (seed 001 step 1). */

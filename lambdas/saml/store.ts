@@ -1,6 +1,7 @@
-import { ConditionFailed, type Db, type TransactItem } from '../shared/db/client.js';
-import { keys } from '../shared/db/keys.js';
-import { WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
+import { ConditionFailed, type Db, type TransactItem } from '../store/client.js';
+import { keys } from '../store/keys.js';
+import { WorkspaceRepo } from '../store/workspaces.js';
+import type { Workspace } from '../core/model/workspace.js';
 import { ReplayedAssertion, UnknownRequest } from './errors.js';
 import type { Destination } from './relay-state.js';
 

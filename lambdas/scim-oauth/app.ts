@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { ADMIN_ROLES, keyFingerprint } from '../shared/admin-auth.js';
-import { auditContextFrom, type Actor, type AuditContext } from '../shared/audit.js';
-import type { Config } from '../shared/config.js';
-import { safeEqual } from '../shared/crypto.js';
-import type { Deps } from '../shared/deps.js';
-import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnsupportedGrantType } from '../shared/errors.js';
-import { formOrJson, redirect, type HttpRequest, type HttpResponse } from '../shared/http.js';
-import type { App } from '../shared/lambda.js';
-import { AuditRepo } from '../shared/repos/audit.js';
-import { respondRefused, withRefusal } from '../shared/refusals.js';
-import { TokenRejected, TokenRepo } from '../shared/repos/tokens.js';
-import { WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
-import { router } from '../shared/router.js';
-import { sessionFromCookie, type CookieSession } from '../shared/signin/index.js';
+import { ADMIN_ROLES, keyFingerprint } from '../signin/admin-auth.js';
+import { auditContextFrom } from '../platform/http.js';
+import type { Actor, AuditContext } from '../core/audit.js';
+import type { Config } from '../platform/config.js';
+import { safeEqual } from '../core/crypto.js';
+import type { Deps } from '../platform/deps.js';
+import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnsupportedGrantType } from '../core/errors.js';
+import { formOrJson, redirect, type HttpRequest, type HttpResponse } from '../platform/http.js';
+import type { App } from '../platform/lambda.js';
+import { AuditRepo } from '../store/audit.js';
+import { respondRefused, withRefusal } from '../core/refusals.js';
+import { TokenRejected, TokenRepo } from '../store/tokens.js';
+import { WorkspaceRepo } from '../store/workspaces.js';
+import type { Workspace } from '../core/model/workspace.js';
+import { router } from '../platform/router.js';
+import { sessionFromCookie, type CookieSession } from '../signin/index.js';
 import {
   AuthorizationErrorRedirect,
   authorizationParams,

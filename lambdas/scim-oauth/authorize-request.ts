@@ -1,4 +1,4 @@
-import { AppError, OAuthError } from '../shared/errors.js';
+import { AppError, OAuthError } from '../core/errors.js';
 import { isValidS256Challenge } from './pkce.js';
 import { isAllowedRedirectUri } from './redirect-uris.js';
 import { parseScope, type ScimScope } from './scopes.js';

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { safeEqual } from '../shared/crypto.js';
-import { InvalidClient, InvalidRequest } from '../shared/errors.js';
-import type { HttpRequest } from '../shared/http.js';
-import type { SecretStore } from '../shared/secrets.js';
+import { safeEqual } from '../core/crypto.js';
+import { InvalidClient, InvalidRequest } from '../core/errors.js';
+import type { HttpRequest } from '../platform/http.js';
+import type { SecretStore } from '../platform/secrets.js';
 
 /**
  * The one OAuth client Okta uses for SCIM across every tenant (OIN rule: "the client ID and secret

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { safeEqual, type TokenHasher } from '../shared/crypto.js';
+import { safeEqual, type TokenHasher } from '../core/crypto.js';
 import { authorizationParams, type AuthorizationRequest } from './authorize-request.js';
 
 /** How long a consent page may be left open before its approval is refused. */

@@ -1,4 +1,4 @@
-import { escapeHtml as e, html, type HttpResponse } from '../shared/http.js';
+import { escapeHtml as e, html, type HttpResponse } from '../platform/http.js';
 import type { ScimScope } from './scopes.js';
 
 /** What each scope lets Okta do, in words an admin approving it understands. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { safeEqual } from '../shared/crypto.js';
+import { safeEqual } from '../core/crypto.js';
 
 /** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~]. Same alphabet for an S256 challenge (43). */
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;

@@ -1,8 +1,9 @@
-import { auditPut, type Actor, type AuditContext, type AuditEntry } from '../shared/audit.js';
-import { parseToken, type TokenHasher } from '../shared/crypto.js';
-import { ConditionFailed, type Db, type Item, type TransactItem } from '../shared/db/client.js';
-import { keys } from '../shared/db/keys.js';
-import type { StoredToken, TokenRepo } from '../shared/repos/tokens.js';
+import { auditPut } from '../store/audit-items.js';
+import type { Actor, AuditContext, AuditEntry } from '../core/audit.js';
+import { parseToken, type TokenHasher } from '../core/crypto.js';
+import { ConditionFailed, type Db, type Item, type TransactItem } from '../store/client.js';
+import { keys } from '../store/keys.js';
+import type { StoredToken, TokenRepo } from '../store/tokens.js';
 import type { ScimScope } from './scopes.js';
 
 /** Lifetime of an authorization code (RFC 6749 §4.1.2: short, 10 minutes at most). */

@@ -4,10 +4,10 @@
  * troubleshooting): trailing slashes, doubled slashes, a base URL pasted with an extra `/v2` or
  * `/scim/v2`, and resource names in another case all reach the right endpoint.
  */
-import type { Deps } from '../shared/deps.js';
-import type { HttpRequest, HttpResponse } from '../shared/http.js';
-import type { App } from '../shared/lambda.js';
-import { NotSupported, ResourceNotFound } from '../shared/scim/errors.js';
+import type { Deps } from '../platform/deps.js';
+import type { HttpRequest, HttpResponse } from '../platform/http.js';
+import type { App } from '../platform/lambda.js';
+import { NotSupported, ResourceNotFound } from '../core/scim/errors.js';
 import { authenticate } from './auth.js';
 import { discoveryEndpoints } from './discovery.js';
 import { groupEndpoints } from './groups.js';

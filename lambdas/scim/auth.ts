@@ -3,16 +3,17 @@
  * in the SCIM envelope, and the whole thing costs one storage round trip, because the token, the
  * workspace and whatever the operation needs next are read in the same `batchGet`.
  */
-import type { Actor } from '../shared/audit.js';
-import type { Key } from '../shared/db/keys.js';
-import type { Item } from '../shared/db/client.js';
-import type { Deps } from '../shared/deps.js';
-import type { HttpRequest } from '../shared/http.js';
-import { parseToken } from '../shared/crypto.js';
-import { refusalOf, withRefusal } from '../shared/refusals.js';
-import { TokenRejected, TokenRepo, type StoredToken } from '../shared/repos/tokens.js';
-import { WorkspaceRepo, type Workspace } from '../shared/repos/workspaces.js';
-import { ScimForbidden, ScimUnauthorized } from '../shared/scim/errors.js';
+import type { Actor } from '../core/audit.js';
+import type { Key } from '../store/keys.js';
+import type { Item } from '../store/client.js';
+import type { Deps } from '../platform/deps.js';
+import type { HttpRequest } from '../platform/http.js';
+import { parseToken } from '../core/crypto.js';
+import { refusalOf, withRefusal } from '../core/refusals.js';
+import { TokenRejected, TokenRepo, type StoredToken } from '../store/tokens.js';
+import { WorkspaceRepo } from '../store/workspaces.js';
+import type { Workspace } from '../core/model/workspace.js';
+import { ScimForbidden, ScimUnauthorized } from '../core/scim/errors.js';
 
 /** OAuth scopes of SCIM access tokens (seed 000: `scim.read, scim.write, entitlements.read`). */
 export type ScimScope = 'scim.read' | 'scim.write' | 'entitlements.read';

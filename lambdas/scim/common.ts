@@ -1,10 +1,11 @@
 /** Small pieces every SCIM endpoint shares: bodies, responses, ETags, audit context. */
-import { auditContextFrom, type AuditContext } from '../shared/audit.js';
-import type { Deps } from '../shared/deps.js';
-import { parseJson, type HttpRequest, type HttpResponse } from '../shared/http.js';
-import { InvalidSyntax, PreconditionFailed } from '../shared/scim/errors.js';
-import type { Json } from '../shared/scim/evaluate.js';
-import { etagOf } from '../shared/scim/user-resource.js';
+import { auditContextFrom } from '../platform/http.js';
+import type { AuditContext } from '../core/audit.js';
+import type { Deps } from '../platform/deps.js';
+import { parseJson, type HttpRequest, type HttpResponse } from '../platform/http.js';
+import { InvalidSyntax, PreconditionFailed } from '../core/scim/errors.js';
+import type { Json } from '../core/scim/evaluate.js';
+import { etagOf } from '../core/scim/user-resource.js';
 import type { ScimPrincipal } from './auth.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json';

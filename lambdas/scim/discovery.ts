@@ -2,13 +2,13 @@
  * Discovery (RFC 7644 §4, RFC 7643 §5–§7) and Okta's `/Roles` entitlement endpoint
  * (okta-protocols §4). `/ServiceProviderConfig` advertises only what works here.
  */
-import type { Deps } from '../shared/deps.js';
-import type { HttpRequest, HttpResponse } from '../shared/http.js';
-import type { Role } from '../shared/repos/workspaces.js';
-import { ResourceNotFound } from '../shared/scim/errors.js';
-import { checkFilter, matches, type Json } from '../shared/scim/evaluate.js';
-import { attributeList, project } from '../shared/scim/projection.js';
-import { ROLE_SCHEMA, SCHEMA, SCHEMAS, type AttrDef, type SchemaDoc } from '../shared/scim/schema.js';
+import type { Deps } from '../platform/deps.js';
+import type { HttpRequest, HttpResponse } from '../platform/http.js';
+import type { Role } from '../core/model/workspace.js';
+import { ResourceNotFound } from '../core/scim/errors.js';
+import { checkFilter, matches, type Json } from '../core/scim/evaluate.js';
+import { attributeList, project } from '../core/scim/projection.js';
+import { ROLE_SCHEMA, SCHEMA, SCHEMAS, type AttrDef, type SchemaDoc } from '../core/scim/schema.js';
 import { authenticate } from './auth.js';
 import { baseUrl, scim } from './common.js';
 import { deferredListParams, listResponse, MAX_COUNT, sortResources } from './list.js';

@@ -4,20 +4,21 @@
  * "replace all members" reads the whole group, as it must. Memberships drive roles through the
  * workspace's group → role mappings (seed 001), recomputed on every change that can affect them.
  */
-import type { Item } from '../shared/db/client.js';
-import type { Deps } from '../shared/deps.js';
-import type { LifecycleEvent } from '../shared/events.js';
-import type { HttpRequest, HttpResponse } from '../shared/http.js';
-import { DuplicateGroup, GroupRepo, StaleGroup, UnknownMembers, type Group, type GroupDraft, type MembershipResult } from '../shared/repos/groups.js';
-import { UserRepo } from '../shared/repos/users.js';
-import { InvalidPath, InvalidValue, ResourceNotFound, ScimConflict, Uniqueness } from '../shared/scim/errors.js';
-import { checkFilter, matches, type Json } from '../shared/scim/evaluate.js';
-import type { Filter } from '../shared/scim/filter.js';
-import { groupDraftFrom, groupToScim, memberIds } from '../shared/scim/group-resource.js';
-import { applyPatch, opKind, patchPath, type PatchOperation } from '../shared/scim/patch.js';
-import { attributeList, project, wants } from '../shared/scim/projection.js';
-import { GROUP_SCHEMA, SCHEMA } from '../shared/scim/schema.js';
-import { etagOf } from '../shared/scim/user-resource.js';
+import type { Item } from '../store/client.js';
+import type { Deps } from '../platform/deps.js';
+import type { LifecycleEvent } from '../core/events.js';
+import type { HttpRequest, HttpResponse } from '../platform/http.js';
+import { DuplicateGroup, GroupRepo, StaleGroup, UnknownMembers, type MembershipResult } from '../store/groups.js';
+import type { Group, GroupDraft } from '../core/model/group.js';
+import { UserRepo } from '../store/users.js';
+import { InvalidPath, InvalidValue, ResourceNotFound, ScimConflict, Uniqueness } from '../core/scim/errors.js';
+import { checkFilter, matches, type Json } from '../core/scim/evaluate.js';
+import type { Filter } from '../core/scim/filter.js';
+import { groupDraftFrom, groupToScim, memberIds } from '../core/scim/group-resource.js';
+import { applyPatch, opKind, patchPath, type PatchOperation } from '../core/scim/patch.js';
+import { attributeList, project, wants } from '../core/scim/projection.js';
+import { GROUP_SCHEMA, SCHEMA } from '../core/scim/schema.js';
+import { etagOf } from '../core/scim/user-resource.js';
 import { authenticate, type ScimPrincipal } from './auth.js';
 import { actorDetail, auditCtx, baseUrl, checkIfMatch, jsonBody, notModified, scim } from './common.js';
 import { boundedScan, cursorKey, cursorPage, deferredListParams, listResponse, MAX_SCAN, sortResources } from './list.js';

@@ -2,14 +2,14 @@
  * List queries (RFC 7644 §3.4.2): parameters, the ListResponse, cursor-remembering pages for
  * unfiltered listings, and the bounded read for filters no index serves.
  */
-import { keys } from '../shared/db/keys.js';
-import type { Db, Item } from '../shared/db/client.js';
-import { InvalidValue, TooMany } from '../shared/scim/errors.js';
-import { lookup, type Json } from '../shared/scim/evaluate.js';
-import { parseAttrPath, parseFilter, type AttrPath, type Filter } from '../shared/scim/filter.js';
-import { attributeList } from '../shared/scim/projection.js';
-import { knownExtension, SCHEMA, type ResourceSchema } from '../shared/scim/schema.js';
-import { mergeShards, type ShardedListing } from '../shared/scim/shards.js';
+import { keys } from '../store/keys.js';
+import type { Db, Item } from '../store/client.js';
+import { InvalidValue, TooMany } from '../core/scim/errors.js';
+import { lookup, type Json } from '../core/scim/evaluate.js';
+import { parseAttrPath, parseFilter, type AttrPath, type Filter } from '../core/scim/filter.js';
+import { attributeList } from '../core/scim/projection.js';
+import { knownExtension, SCHEMA, type ResourceSchema } from '../core/scim/schema.js';
+import { mergeShards, type ShardedListing } from '../store/shards.js';
 
 /** Largest page served (advertised as `filter.maxResults`). */
 export const MAX_COUNT = 1000;

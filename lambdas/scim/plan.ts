@@ -4,13 +4,13 @@
  * narrows to any served side, `or` needs both sides served. The full filter is then evaluated on
  * the few candidates, so the plan only has to be a superset. Anything else is a bounded scan.
  */
-import type { Key } from '../shared/db/keys.js';
-import type { Db, Item } from '../shared/db/client.js';
-import { GroupRepo } from '../shared/repos/groups.js';
-import { UserRepo } from '../shared/repos/users.js';
-import { InvalidFilter } from '../shared/scim/errors.js';
-import type { AttrPath, CompValue, Filter } from '../shared/scim/filter.js';
-import { SCHEMA } from '../shared/scim/schema.js';
+import type { Key } from '../store/keys.js';
+import type { Db, Item } from '../store/client.js';
+import { GroupRepo } from '../store/groups.js';
+import { UserRepo } from '../store/users.js';
+import { InvalidFilter } from '../core/scim/errors.js';
+import type { AttrPath, CompValue, Filter } from '../core/scim/filter.js';
+import { SCHEMA } from '../core/scim/schema.js';
 
 export type Candidates =
   | { readonly kind: 'guard'; readonly key: Key; readonly idAttr: 'userId' | 'groupId' }

@@ -1,9 +1,9 @@
 /** zod schemas of what crosses the SCIM edge besides resources (those live in `shared/scim/*-resource.ts`). */
 import * as z from 'zod';
-import { InvalidSyntax } from '../shared/scim/errors.js';
-import type { Json } from '../shared/scim/evaluate.js';
-import type { PatchOperation } from '../shared/scim/patch.js';
-import { zodDetail } from '../shared/scim/user-resource.js';
+import { InvalidSyntax } from '../core/scim/errors.js';
+import type { Json } from '../core/scim/evaluate.js';
+import type { PatchOperation } from '../core/scim/patch.js';
+import { zodDetail } from '../core/scim/user-resource.js';
 
 /** Most operations one PATCH may carry (Okta sends a handful; Entra at most a few hundred member values). */
 export const MAX_PATCH_OPERATIONS = 1000;

@@ -6,19 +6,20 @@
  * Storage round trips: GET by id and a userName filter that finds nobody cost 1; POST costs 2
  * (authentication + workspace + nothing else in one `batchGet`, then one transaction).
  */
-import type { AuditContext } from '../shared/audit.js';
-import type { Item, TransactItem } from '../shared/db/client.js';
-import type { Deps } from '../shared/deps.js';
-import type { LifecycleEvent } from '../shared/events.js';
-import type { HttpRequest, HttpResponse } from '../shared/http.js';
-import { markerCovers, revocationAudit, revocationItem, TokenRepo } from '../shared/repos/tokens.js';
-import { DuplicateUser, StaleUser, UserRepo, type User, type UserDraft } from '../shared/repos/users.js';
-import { ResourceNotFound, ScimConflict, Uniqueness } from '../shared/scim/errors.js';
-import { checkFilter, matches, type Json } from '../shared/scim/evaluate.js';
-import { applyPatch } from '../shared/scim/patch.js';
-import { attributeList, project, requested } from '../shared/scim/projection.js';
-import { USER_SCHEMA } from '../shared/scim/schema.js';
-import { etagOf, userDraftFrom, userToScim } from '../shared/scim/user-resource.js';
+import type { AuditContext } from '../core/audit.js';
+import type { Item, TransactItem } from '../store/client.js';
+import type { Deps } from '../platform/deps.js';
+import type { LifecycleEvent } from '../core/events.js';
+import type { HttpRequest, HttpResponse } from '../platform/http.js';
+import { markerCovers, revocationAudit, revocationItem, TokenRepo } from '../store/tokens.js';
+import { DuplicateUser, StaleUser, UserRepo } from '../store/users.js';
+import type { User, UserDraft } from '../core/model/user.js';
+import { ResourceNotFound, ScimConflict, Uniqueness } from '../core/scim/errors.js';
+import { checkFilter, matches, type Json } from '../core/scim/evaluate.js';
+import { applyPatch } from '../core/scim/patch.js';
+import { attributeList, project, requested } from '../core/scim/projection.js';
+import { USER_SCHEMA } from '../core/scim/schema.js';
+import { etagOf, userDraftFrom, userToScim } from '../core/scim/user-resource.js';
 import { authenticate, type ScimPrincipal } from './auth.js';
 import { actorDetail, auditCtx, baseUrl, checkIfMatch, jsonBody, notModified, scim } from './common.js';
 import { boundedScan, cursorKey, cursorPage, deferredListParams, listResponse, MAX_SCAN, sortResources } from './list.js';

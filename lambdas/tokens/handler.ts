@@ -1,4 +1,4 @@
-import { makeHandler } from '../shared/lambda.js';
+import { makeHandler } from '../platform/lambda.js';
 import { createTokensApp } from './app.js';
 
 /** Host-app token API (`/api/sso/token`, `/api/tokens/*`, user token minting): OAuth error envelope. */

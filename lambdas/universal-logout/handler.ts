@@ -1,4 +1,4 @@
-import { makeHandler } from '../shared/lambda.js';
+import { makeHandler } from '../platform/lambda.js';
 import { createUniversalLogoutApp } from './app.js';
 
 /**

@@ -1,5 +1,5 @@
-import { ConditionFailed, type Db } from '../shared/db/client.js';
-import { keys } from '../shared/db/keys.js';
+import { ConditionFailed, type Db } from '../store/client.js';
+import { keys } from '../store/keys.js';
 
 /**
  * What the replay guard says about a verified token's `jti`:

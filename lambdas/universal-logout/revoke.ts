@@ -1,8 +1,8 @@
-import type { AuditContext } from '../shared/audit.js';
-import type { TokenKind } from '../shared/crypto.js';
-import type { LifecycleEvent } from '../shared/events.js';
-import type { AuditRepo } from '../shared/repos/audit.js';
-import type { TokenRepo } from '../shared/repos/tokens.js';
+import type { AuditContext } from '../core/audit.js';
+import type { TokenKind } from '../core/crypto.js';
+import type { LifecycleEvent } from '../core/events.js';
+import type { AuditRepo } from '../store/audit.js';
+import type { TokenRepo } from '../store/tokens.js';
 
 /**
  * What a logout revokes.

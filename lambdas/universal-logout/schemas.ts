@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { BadRequest } from '../shared/errors.js';
-import { parseJson } from '../shared/http.js';
+import { BadRequest } from '../core/errors.js';
+import { parseJson } from '../platform/http.js';
 
 /**
  * Subject identifiers (RFC 9493 §3): an identifier MUST NOT carry members its format does not

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { AppError } from '../shared/errors.js';
-import type { HttpResponse } from '../shared/http.js';
+import { AppError } from '../core/errors.js';
+import type { HttpResponse } from '../platform/http.js';
 import { TokenCheckFailed, type SetErrorCode } from './checks/errors.js';
 import { SubjectIdentifier } from './schemas.js';
 

@@ -1,4 +1,4 @@
-import type { Workspace } from '../shared/repos/workspaces.js';
+import type { Workspace } from '../core/model/workspace.js';
 import { normalizeIssuer, trustsIssuer } from './checks/issuer.js';
 import type { SubjectIdentifier } from './schemas.js';
 

@@ -1,4 +1,4 @@
-import type { UserRepo } from '../shared/repos/users.js';
+import type { UserRepo } from '../store/users.js';
 import type { UserLookup } from './subjects.js';
 
 /**

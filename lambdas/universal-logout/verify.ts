@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, type CompactVerifyGetKey, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import type { Workspace } from '../shared/repos/workspaces.js';
+import type { Workspace } from '../core/model/workspace.js';
 import { checkAlg } from './checks/alg.js';
 import { checkAudience } from './checks/audience.js';
 import { TokenCheckFailed } from './checks/errors.js';

@@ -149,9 +149,9 @@ describe('admin sessions', () => {
     // The states the review found after a race or a storage fault: the user item says inactive
     // (or is gone) but no revocation marker covers the session. Real tokens in real storage; the
     // half-written user states are written directly, as a storage failure would have left them.
-    const { getDeps } = await import('../../lambdas/shared/deps.js');
-    const { TokenRepo } = await import('../../lambdas/shared/repos/tokens.js');
-    const { UserRepo } = await import('../../lambdas/shared/repos/users.js');
+    const { getDeps } = await import('../../lambdas/platform/deps.js');
+    const { TokenRepo } = await import('../../lambdas/store/tokens.js');
+    const { UserRepo } = await import('../../lambdas/store/users.js');
     const deps = getDeps();
     const tokens = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID);
     const ctx = { teamId: ws.teamId, region: deps.config.REGION_ID, actor: { type: 'test', id: 'race' }, source: { ip: '127.0.0.1', userAgent: 'vitest' }, requestId: 'race' };
@@ -178,8 +178,8 @@ describe('admin sessions', () => {
 
   it('checks the user in the same two round trips as before (token; then revocation marker and user in one batch)', async () => {
     const session = await bridgeSession(DEE);
-    const { authenticateAdmin } = await import('../../lambdas/shared/admin-auth.js');
-    const { getDeps } = await import('../../lambdas/shared/deps.js');
+    const { authenticateAdmin } = await import('../../lambdas/signin/admin-auth.js');
+    const { getDeps } = await import('../../lambdas/platform/deps.js');
     const deps = getDeps();
     await deps.hasher();
     const req = {

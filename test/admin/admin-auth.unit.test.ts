@@ -3,12 +3,12 @@
  * from — never any part of the presented key, nor a fingerprint of it or of the real key.
  */
 import { describe, expect, it } from 'vitest';
-import { authenticateAdmin, keyFingerprint } from '../../lambdas/shared/admin-auth.js';
-import { loadConfig } from '../../lambdas/shared/config.js';
-import { TokenHasher } from '../../lambdas/shared/crypto.js';
-import { buildDeps } from '../../lambdas/shared/deps.js';
-import type { HttpRequest } from '../../lambdas/shared/http.js';
-import { refusalOf } from '../../lambdas/shared/refusals.js';
+import { authenticateAdmin, keyFingerprint } from '../../lambdas/signin/admin-auth.js';
+import { loadConfig } from '../../lambdas/platform/config.js';
+import { TokenHasher } from '../../lambdas/core/crypto.js';
+import { buildDeps } from '../../lambdas/platform/deps.js';
+import type { HttpRequest } from '../../lambdas/platform/http.js';
+import { refusalOf } from '../../lambdas/core/refusals.js';
 import { TEST_ENV } from '../fixtures/config.js';
 
 const REAL_KEY = 'real-platform-key-0123456789abcdefghijklmnopqrstuv';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { issuerFromDomain, normaliseCertificate } from '../../lambdas/admin/app.js';
-import { BadRequest } from '../../lambdas/shared/errors.js';
+import { BadRequest } from '../../lambdas/core/errors.js';
 
 describe('issuerFromDomain', () => {
   it.each([

@@ -3,10 +3,10 @@
  * public mail domains (and their subdomains) refused, DNS servers parsed from `DNS_SERVERS`.
  */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lambdas/shared/config.js';
-import { challengeRecord } from '../../lambdas/shared/domains/challenge.js';
-import { emailDomainOf, normalizeDomain } from '../../lambdas/shared/domains/normalize.js';
-import { isPublicMailDomain } from '../../lambdas/shared/domains/public-mail.js';
+import { loadConfig } from '../../lambdas/platform/config.js';
+import { challengeRecord } from '../../lambdas/platform/dns-challenge.js';
+import { emailDomainOf, normalizeDomain } from '../../lambdas/core/domains/normalize.js';
+import { isPublicMailDomain } from '../../lambdas/core/domains/public-mail.js';
 import { TEST_ENV } from '../fixtures/config.js';
 
 describe('normalizeDomain', () => {

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BYTES, startLocalServer, type LocalHandler, type LocalServer } from '../../dev/server.js';
-import type { EndpointGroup } from '../../lambdas/shared/routes.js';
+import type { EndpointGroup } from '../../lambdas/platform/routes.js';
 import { api } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

@@ -80,8 +80,8 @@ describe('SAML sign-in with JIT provisioning under storage faults', () => {
 describe('Universal Logout under storage faults', () => {
   it('answers 503 with Retry-After or 204; a revocation is never without its audit record, and Okta\'s re-sent logout revokes every token', async () => {
     const mods = {
-      deps: await import('../../lambdas/shared/deps.js'),
-      tokens: await import('../../lambdas/shared/repos/tokens.js'),
+      deps: await import('../../lambdas/platform/deps.js'),
+      tokens: await import('../../lambdas/store/tokens.js'),
     };
     const deps = mods.deps.getDeps();
     const tokens = new mods.tokens.TokenRepo(deps.db, await deps.hasher(), 'us');

@@ -12,11 +12,11 @@ import { InvalidIdToken, validateIdToken, type IdTokenCheck } from '../../lambda
 import { checkNonce } from '../../lambdas/oidc/checks/nonce.js';
 import { checkSubject } from '../../lambdas/oidc/checks/subject.js';
 import { checkTimes, MAX_ID_TOKEN_AGE_SECONDS } from '../../lambdas/oidc/checks/times.js';
-import { loadConfig } from '../../lambdas/shared/config.js';
-import type { HttpRequest } from '../../lambdas/shared/http.js';
-import { IssuerKeySets } from '../../lambdas/shared/jwks.js';
-import { refusalPage } from '../../lambdas/shared/signin/page.js';
-import { checkReturnTo, openWithCode, sealWithCode, SignInRefused } from '../../lambdas/shared/signin/index.js';
+import { loadConfig } from '../../lambdas/platform/config.js';
+import type { HttpRequest } from '../../lambdas/platform/http.js';
+import { IssuerKeySets } from '../../lambdas/platform/jwks.js';
+import { refusalPage } from '../../lambdas/signin/page.js';
+import { checkReturnTo, openWithCode, sealWithCode, SignInRefused } from '../../lambdas/signin/index.js';
 import { TEST_ENV } from '../fixtures/config.js';
 
 const CLIENT = '0oaClientOfThisApp01';

@@ -7,10 +7,11 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDynamoClient } from '../../dev/dynamodb-local.js';
 import { startOktaStandin, type OktaStandin, type StandinUser } from '../../dev/okta-standin/index.js';
-import type { AuditContext } from '../../lambdas/shared/audit.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { User, UserRepo } from '../../lambdas/shared/repos/users.js';
-import type { WorkspaceRepo } from '../../lambdas/shared/repos/workspaces.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { User } from '../../lambdas/core/model/user.js';
+import type { UserRepo } from '../../lambdas/store/users.js';
+import type { WorkspaceRepo } from '../../lambdas/store/workspaces.js';
 import { api, type ApiClient } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { auditExport, Browser, connectWorkspace, refusalCode, type Connected, type Landing } from './support.js';
@@ -94,9 +95,9 @@ beforeAll(async () => {
   stack = await startTestStack();
   appUrl = stack.env.APP_URL!;
   admin = api(stack.url, stack.adminKey);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  users = new (await import('../../lambdas/shared/repos/users.js')).UserRepo(deps.db);
-  workspaces = new (await import('../../lambdas/shared/repos/workspaces.js')).WorkspaceRepo(deps.db);
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  users = new (await import('../../lambdas/store/users.js')).UserRepo(deps.db);
+  workspaces = new (await import('../../lambdas/store/workspaces.js')).WorkspaceRepo(deps.db);
 
   main = await connectWorkspace(stack, okta, { name: 'Acme', emailDomains: ['acme.test'] });
   jit = await connectWorkspace(stack, okta, {
@@ -164,7 +165,7 @@ describe('SP-initiated sign-in', () => {
   it('refuses the code when the session was revoked before the exchange (Universal Logout in between)', async () => {
     const landing = await signIn({ team_id: main.teamId }, SAM);
     const sam = await users.findByUserName(main.teamId, SAM.email);
-    const { TokenRepo } = await import('../../lambdas/shared/repos/tokens.js');
+    const { TokenRepo } = await import('../../lambdas/store/tokens.js');
     await new TokenRepo(deps.db, await deps.hasher(), 'us').revokeAllForUser(ctx(main.teamId), main.teamId, sam!.id, { kinds: ['session'] });
     const { res } = await exchange(landing);
     expect(res.status).toBe(400);

@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOktaStandin, type OktaStandin, type StandinUser } from '../../dev/okta-standin/index.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { TokenRepo } from '../../lambdas/shared/repos/tokens.js';
-import type { UserRepo } from '../../lambdas/shared/repos/users.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { TokenRepo } from '../../lambdas/store/tokens.js';
+import type { UserRepo } from '../../lambdas/store/users.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { auditExport, Browser, connectWorkspace, refusalCode, type Connected } from './support.js';
 
@@ -56,9 +56,9 @@ const FORGERIES: [string, (idToken: string) => Promise<string> | string][] = [
 beforeAll(async () => {
   okta = await startOktaStandin({ users: [JANE] });
   stack = await startTestStack();
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  users = new (await import('../../lambdas/shared/repos/users.js')).UserRepo(deps.db);
-  tokens = new (await import('../../lambdas/shared/repos/tokens.js')).TokenRepo(deps.db, await deps.hasher(), 'us');
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  users = new (await import('../../lambdas/store/users.js')).UserRepo(deps.db);
+  tokens = new (await import('../../lambdas/store/tokens.js')).TokenRepo(deps.db, await deps.hasher(), 'us');
   ws = await connectWorkspace(stack, okta, { name: 'Forge', jitEnabled: true });
 });
 afterEach(() => okta.setIdTokenRewriter(undefined));

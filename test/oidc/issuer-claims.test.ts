@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOktaStandin, type OktaStandin, type StandinUser } from '../../dev/okta-standin/index.js';
-import type { AuditContext } from '../../lambdas/shared/audit.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { UserRepo } from '../../lambdas/shared/repos/users.js';
-import type { WorkspaceRepo } from '../../lambdas/shared/repos/workspaces.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { UserRepo } from '../../lambdas/store/users.js';
+import type { WorkspaceRepo } from '../../lambdas/store/workspaces.js';
 import { api, type ApiClient } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { Browser, connectWorkspace, refusalCode, type Connected, type Landing } from './support.js';
@@ -58,9 +58,9 @@ beforeAll(async () => {
   stack = await startTestStack();
   appUrl = stack.env.APP_URL!;
   admin = api(stack.url, stack.adminKey);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  users = new (await import('../../lambdas/shared/repos/users.js')).UserRepo(deps.db);
-  workspaces = new (await import('../../lambdas/shared/repos/workspaces.js')).WorkspaceRepo(deps.db);
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  users = new (await import('../../lambdas/store/users.js')).UserRepo(deps.db);
+  workspaces = new (await import('../../lambdas/store/workspaces.js')).WorkspaceRepo(deps.db);
 });
 afterAll(async () => {
   await stack?.close();

@@ -9,8 +9,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { deliverOutbox, eventsOfRecord, type BusEvent, type EventPublisher, type PutResult, type StreamRecord } from '../../lambdas/outbox/app.js';
 import { EventBridgePublisher } from '../../lambdas/outbox/eventbridge.js';
-import { auditItem, buildAuditRecord, type AuditContext } from '../../lambdas/shared/audit.js';
-import type { LifecycleEvent } from '../../lambdas/shared/events.js';
+import { auditItem } from '../../lambdas/store/audit-items.js';
+import { buildAuditRecord, type AuditContext } from '../../lambdas/core/audit.js';
+import type { LifecycleEvent } from '../../lambdas/core/events.js';
 
 const ctx: AuditContext = {
   teamId: 'team-1',

@@ -10,7 +10,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalEventSink, startStreamPoller } from '../../dev/stream-poller.js';
-import { auditItem, buildAuditRecord } from '../../lambdas/shared/audit.js';
+import { auditItem } from '../../lambdas/store/audit-items.js';
+import { buildAuditRecord } from '../../lambdas/core/audit.js';
 
 const STREAM = 'arn:aws:dynamodb:ddblocal:000000000000:table/t/stream/label';
 const ddb = mockClient(DynamoDBClient);

@@ -24,7 +24,7 @@ import { readEnvelope, type ResponseEnvelope } from '../../lambdas/saml/envelope
 import { SamlRefusal } from '../../lambdas/saml/errors.js';
 import { appPathFrom, resolveDestination } from '../../lambdas/saml/relay-state.js';
 import type { SamlRequestRecord } from '../../lambdas/saml/store.js';
-import { loadConfig } from '../../lambdas/shared/config.js';
+import { loadConfig } from '../../lambdas/platform/config.js';
 import {
   b64,
   injectCommentInNameId,

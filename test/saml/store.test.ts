@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { Db } from '../../lambdas/shared/db/client.js';
-import { keys } from '../../lambdas/shared/db/keys.js';
+import { Db } from '../../lambdas/store/client.js';
+import { keys } from '../../lambdas/store/keys.js';
 import { SamlRefusal } from '../../lambdas/saml/errors.js';
 import { SamlStore, type SamlRequestRecord } from '../../lambdas/saml/store.js';
 import { startTestStack, type TestStack } from '../support/stack.js';

@@ -5,10 +5,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditContext } from '../../lambdas/shared/audit.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { AuditRecord } from '../../lambdas/shared/audit.js';
-import type { TokenRepo } from '../../lambdas/shared/repos/tokens.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { AuditRecord } from '../../lambdas/core/audit.js';
+import type { TokenRepo } from '../../lambdas/store/tokens.js';
 import { api, type ApiClient, type ApiResponse } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -34,7 +34,7 @@ const ctx = (id: string): AuditContext => ({ teamId: id, region: 'us', actor: { 
  * user, and admin auth reads the user): the fixture writes a minimal user item first.
  */
 async function sessionCookie(team: string, roles: string[], username: string): Promise<string> {
-  const { keys } = await import('../../lambdas/shared/db/keys.js');
+  const { keys } = await import('../../lambdas/store/keys.js');
   await deps.db.put({ ...keys.user(team, `user-${username}`), type: 'user', id: `user-${username}`, teamId: team, userName: username, active: true, version: 1 });
   const { token } = await tokens.mint(ctx(team), {
     kind: 'session',
@@ -100,7 +100,7 @@ async function introspect(t: string): Promise<{ active: boolean; scope?: string;
 }
 
 async function auditActions(team: string): Promise<AuditRecord[]> {
-  const { AuditRepo } = await import('../../lambdas/shared/repos/audit.js');
+  const { AuditRepo } = await import('../../lambdas/store/audit.js');
   return (await new AuditRepo(deps.db).page({ teamId: team, limit: 1000 })).records;
 }
 
@@ -108,8 +108,8 @@ beforeAll(async () => {
   stack = await startTestStack();
   admin = api(stack.url, stack.adminKey);
   client = api(stack.url);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  const { TokenRepo } = await import('../../lambdas/shared/repos/tokens.js');
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  const { TokenRepo } = await import('../../lambdas/store/tokens.js');
   tokens = new TokenRepo(deps.db, await deps.hasher(), 'us');
   teamId = (await admin.post<{ id: string }>('/api/admin/workspaces', { name: 'Acme <Corp>' })).json.id;
   otherTeamId = (await admin.post<{ id: string }>('/api/admin/workspaces', { name: 'Other' })).json.id;
@@ -273,7 +273,7 @@ describe('SCIM OAuth: refusals', () => {
   it('treats the session of a deactivated admin as no session: no consent page (review #2)', async () => {
     const cookie = await sessionCookie(teamId, ['admin'], 'gone.admin@acme.example');
     expect((await client.get(authorizeUrl(), { headers: { cookie } })).text).toContain('name="csrf"');
-    const { keys } = await import('../../lambdas/shared/db/keys.js');
+    const { keys } = await import('../../lambdas/store/keys.js');
     await deps.db.update(keys.user(teamId, 'user-gone.admin@acme.example'), { UpdateExpression: 'SET active = :f', ExpressionAttributeValues: { ':f': false } });
     const res = await client.get(authorizeUrl({ team_id: teamId }), { headers: { cookie } });
     expect(res.status).toBe(302);

@@ -1,8 +1,8 @@
 /** The small pure pieces of SCIM OAuth: redirect URIs, PKCE, scopes, client authentication, the authorization request, CSRF. */
 import { describe, expect, it } from 'vitest';
-import { TokenHasher } from '../../lambdas/shared/crypto.js';
-import { InvalidClient, InvalidRequest } from '../../lambdas/shared/errors.js';
-import type { HttpRequest } from '../../lambdas/shared/http.js';
+import { TokenHasher } from '../../lambdas/core/crypto.js';
+import { InvalidClient, InvalidRequest } from '../../lambdas/core/errors.js';
+import type { HttpRequest } from '../../lambdas/platform/http.js';
 import { AuthorizationErrorRedirect, parseAuthorizationRequest, redirectWith, UnsafeAuthorizationRequest } from '../../lambdas/scim-oauth/authorize-request.js';
 import { authenticateClient } from '../../lambdas/scim-oauth/client.js';
 import { consentToken, CONSENT_TTL_SECONDS, verifyConsentToken } from '../../lambdas/scim-oauth/csrf.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
 import { api } from '../support/http.js';
 import { ERROR_SCHEMA, oktaUser, PATCH_OP, scimWorkspace, type ScimJson, type ScimWorkspace } from './helpers.js';
 
@@ -19,7 +19,7 @@ const EU = 'https://eu.api.example.com';
 beforeAll(async () => {
   stack = await startTestStack({ peerRegions: { eu: EU } });
   [ws, other] = await Promise.all([scimWorkspace(stack, 'Acme'), scimWorkspace(stack, 'Globex')]);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
   userId = String((await ws.scim.post('/Users', oktaUser('someone@example.com'))).json.id);
 });
 afterAll(async () => stack?.close());
@@ -35,7 +35,7 @@ function expectEnvelope(res: { status: number; json: ScimJson; headers: Headers 
 }
 
 async function mint(kind: 'scim' | 'oauth-access', opts: { scopes?: string[]; expiresAt?: Date; teamId?: string } = {}) {
-  const { TokenRepo } = await import('../../lambdas/shared/repos/tokens.js');
+  const { TokenRepo } = await import('../../lambdas/store/tokens.js');
   const repo = new TokenRepo(deps.db, await deps.hasher(), 'us');
   const { token, put } = repo.prepare({ kind, teamId: opts.teamId ?? ws.teamId, label: `${kind} test`, ...(opts.scopes ? { scopes: opts.scopes } : {}), ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) });
   await deps.db.transact([put]);
@@ -85,7 +85,7 @@ describe('401 Unauthorized', () => {
   });
 
   it('for a session token (wrong kind)', async () => {
-    const { TokenRepo } = await import('../../lambdas/shared/repos/tokens.js');
+    const { TokenRepo } = await import('../../lambdas/store/tokens.js');
     const repo = new TokenRepo(deps.db, await deps.hasher(), 'us');
     const { token, put } = repo.prepare({ kind: 'session', teamId: ws.teamId, userId });
     await deps.db.transact([put]);
@@ -170,7 +170,7 @@ describe('400 with scimType', () => {
 
   it('tooMany when a filter without an index would scan past the bound', async () => {
     const { boundedScan, MAX_SCAN } = await import('../../lambdas/scim/list.js');
-    const { UserRepo } = await import('../../lambdas/shared/repos/users.js');
+    const { UserRepo } = await import('../../lambdas/store/users.js');
     await expect(boundedScan(deps.db, UserRepo.listing(ws.teamId), MAX_SCAN + 1, 'users')).rejects.toMatchObject({ status: 400, scimType: 'tooMany' });
   });
 });

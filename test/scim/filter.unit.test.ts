@@ -1,9 +1,9 @@
 /** The filter grammar (RFC 7644 §3.4.2.2) and its evaluation, without storage. */
 import { describe, expect, it } from 'vitest';
-import { InvalidFilter } from '../../lambdas/shared/scim/errors.js';
-import { checkFilter, matches } from '../../lambdas/shared/scim/evaluate.js';
-import { formatFilter, parseFilter, parsePatchPath } from '../../lambdas/shared/scim/filter.js';
-import { GROUP_SCHEMA, USER_SCHEMA } from '../../lambdas/shared/scim/schema.js';
+import { InvalidFilter } from '../../lambdas/core/scim/errors.js';
+import { checkFilter, matches } from '../../lambdas/core/scim/evaluate.js';
+import { formatFilter, parseFilter, parsePatchPath } from '../../lambdas/core/scim/filter.js';
+import { GROUP_SCHEMA, USER_SCHEMA } from '../../lambdas/core/scim/schema.js';
 
 const user = {
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],

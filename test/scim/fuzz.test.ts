@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import { InvalidFilter } from '../../lambdas/shared/scim/errors.js';
-import { formatFilter, parseFilter } from '../../lambdas/shared/scim/filter.js';
+import { InvalidFilter } from '../../lambdas/core/scim/errors.js';
+import { formatFilter, parseFilter } from '../../lambdas/core/scim/filter.js';
 import { oktaUser, PATCH_OP, scimWorkspace, type ScimWorkspace } from './helpers.js';
 
 /** `FUZZ_SCALE=10 npx vitest run test/scim/fuzz.test.ts` for a longer hunt than CI's. */

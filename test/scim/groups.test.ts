@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
 import { GROUP_SCHEMA, oktaUser, PATCH_OP, scimWorkspace, type ScimWorkspace } from './helpers.js';
 
 let stack: TestStack;
@@ -15,7 +15,7 @@ let deps: Deps;
 beforeAll(async () => {
   stack = await startTestStack();
   ws = await scimWorkspace(stack);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
   await ws.admin.put(`/api/admin/workspaces/${ws.teamId}/roles`, {
     roles: [
       { id: 'tenant_admin', displayName: 'Tenant admin' },

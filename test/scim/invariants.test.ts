@@ -10,8 +10,8 @@ import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/c
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDynamoClient } from '../../dev/dynamodb-local.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import { keys } from '../../lambdas/shared/db/keys.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import { keys } from '../../lambdas/store/keys.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { oktaUser, PATCH_OP, scimWorkspace, type ScimWorkspace } from './helpers.js';
 
@@ -23,7 +23,7 @@ const ddb = () => localDynamoClient(stack.endpoint);
 beforeAll(async () => {
   stack = await startTestStack();
   ws = await scimWorkspace(stack, 'Invariants');
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
 });
 afterAll(async () => stack?.close());
 
@@ -44,7 +44,7 @@ async function audit(): Promise<AuditLine[]> {
 }
 
 async function mintFor(userId: string) {
-  const { TokenRepo } = await import('../../lambdas/shared/repos/tokens.js');
+  const { TokenRepo } = await import('../../lambdas/store/tokens.js');
   const tokens = new TokenRepo(deps.db, await deps.hasher(), 'us');
   const ctx = { teamId: ws.teamId, region: 'us', actor: { type: 'system', id: 'test' }, source: { ip: '127.0.0.1', userAgent: 't' }, requestId: 'r' };
   const session = await tokens.mint(ctx, { kind: 'session', teamId: ws.teamId, userId, expiresAt: new Date(Date.now() + 3_600_000) });
@@ -93,7 +93,7 @@ describe('deactivation (review #2)', () => {
     );
     client.destroy();
     expect(await introspect()).toBe(false); // introspection already checks the user …
-    const { TokenRepo } = await import('../../lambdas/shared/repos/tokens.js');
+    const { TokenRepo } = await import('../../lambdas/store/tokens.js');
     const tokens = new TokenRepo(deps.db, await deps.hasher(), 'us');
     expect(await tokens.liveForUser(ws.teamId, id)).toHaveLength(1); // … but the token itself is live
 

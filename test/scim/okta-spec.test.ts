@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
 import { ERROR_SCHEMA, oktaUser, scimWorkspace, type ScimWorkspace } from './helpers.js';
 
 let stack: TestStack;
@@ -15,7 +15,7 @@ const accept = { headers: { accept: 'application/scim+json' } };
 beforeAll(async () => {
   stack = await startTestStack();
   ws = await scimWorkspace(stack);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
   // The SPEC test needs one existing user.
   const seed = await ws.scim.post('/Users', oktaUser('existing.user@atko.com'));
   expect(seed.status).toBe(201);

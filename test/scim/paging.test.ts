@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
 import { oktaUser, scimWorkspace, type ScimWorkspace } from './helpers.js';
 
 let stack: TestStack;
@@ -16,7 +16,7 @@ let all: string[] = [];
 beforeAll(async () => {
   stack = await startTestStack();
   ws = await scimWorkspace(stack);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
   for (let i = 0; i < N; i += 16) {
     const batch = await Promise.all(Array.from({ length: Math.min(16, N - i) }, (_, j) => ws.scim.post('/Users', oktaUser(`import.${i + j}@example.com`))));
     all.push(...batch.map((r) => String(r.json.id)));

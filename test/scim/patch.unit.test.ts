@@ -1,8 +1,8 @@
 /** The PATCH engine (RFC 7644 §3.5.2) with Okta's and Entra's shapes (okta-protocols §2, §7), without storage. */
 import { describe, expect, it } from 'vitest';
-import { InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget } from '../../lambdas/shared/scim/errors.js';
-import { applyPatch } from '../../lambdas/shared/scim/patch.js';
-import { USER_SCHEMA } from '../../lambdas/shared/scim/schema.js';
+import { InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget } from '../../lambdas/core/scim/errors.js';
+import { applyPatch } from '../../lambdas/core/scim/patch.js';
+import { USER_SCHEMA } from '../../lambdas/core/scim/schema.js';
 import { netChange, splitGroupOps } from '../../lambdas/scim/groups.js';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';

@@ -4,14 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { Workspace } from '../../lambdas/shared/repos/workspaces.js';
-import type { AuditContext } from '../../lambdas/shared/audit.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { Workspace } from '../../lambdas/core/model/workspace.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
 
 let stack: TestStack;
 let deps: Deps;
-let repoMod: typeof import('../../lambdas/shared/repos/users.js');
-let rolesMod: typeof import('../../lambdas/shared/roles.js');
+let repoMod: typeof import('../../lambdas/store/users.js');
+let rolesMod: typeof import('../../lambdas/core/roles.js');
 
 const ctx = (teamId: string): AuditContext => ({
   teamId,
@@ -50,9 +50,9 @@ function workspace(over: Partial<Workspace> = {}): Workspace {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  repoMod = await import('../../lambdas/shared/repos/users.js');
-  rolesMod = await import('../../lambdas/shared/roles.js');
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  repoMod = await import('../../lambdas/store/users.js');
+  rolesMod = await import('../../lambdas/core/roles.js');
 });
 afterAll(async () => stack?.close());
 

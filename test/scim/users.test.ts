@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
 import { oktaUser, PATCH_OP, scimWorkspace, type ScimWorkspace } from './helpers.js';
 
 let stack: TestStack;
@@ -16,7 +16,7 @@ const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 beforeAll(async () => {
   stack = await startTestStack();
   ws = await scimWorkspace(stack);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
 });
 afterAll(async () => stack?.close());
 
@@ -171,7 +171,7 @@ describe('deactivation', () => {
   it("Okta's path-less {active:false} deactivates, revokes every token of the user, audits with the okta:scim actor; reactivation keeps the id", async () => {
     const u = await ws.scim.post('/Users', oktaUser('leaver@example.com'));
     const id = String(u.json.id);
-    const { TokenRepo } = await import('../../lambdas/shared/repos/tokens.js');
+    const { TokenRepo } = await import('../../lambdas/store/tokens.js');
     const tokens = new TokenRepo(deps.db, await deps.hasher(), 'us');
     const ctx = { teamId: ws.teamId, region: 'us', actor: { type: 'system', id: 'test' }, source: { ip: '127.0.0.1', userAgent: 't' }, requestId: 'r' };
     const session = await tokens.mint(ctx, { kind: 'session', teamId: ws.teamId, userId: id, expiresAt: new Date(Date.now() + 3_600_000) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAuditRecord, redact, type AuditContext } from '../../lambdas/shared/audit.js';
+import { buildAuditRecord, redact, type AuditContext } from '../../lambdas/core/audit.js';
 
 const ctx: AuditContext = {
   teamId: 'team-1',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lambdas/shared/config.js';
+import { loadConfig } from '../../lambdas/platform/config.js';
 
 const base = {
   TABLE_NAME: 't',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseToken, safeEqual, sortableId, timeIdPrefix, TokenHasher } from '../../lambdas/shared/crypto.js';
+import { parseToken, safeEqual, sortableId, timeIdPrefix, TokenHasher } from '../../lambdas/core/crypto.js';
 
 describe('TokenHasher', () => {
   const hasher = new TokenHasher('pepper-one');

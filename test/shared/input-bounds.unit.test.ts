@@ -5,16 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { samlBodyFor } from '../../lambdas/admin/schemas.js';
-import { redact } from '../../lambdas/shared/audit.js';
-import { BadRequest, isStorageOutage, MethodNotAllowed, StorageUnavailable } from '../../lambdas/shared/errors.js';
-import { MAX_JSON_DEPTH, parseJson, type HttpRequest, type JsonProblem } from '../../lambdas/shared/http.js';
-import { router } from '../../lambdas/shared/router.js';
-import { lookup } from '../../lambdas/shared/scim/evaluate.js';
-import { parseFilter } from '../../lambdas/shared/scim/filter.js';
-import { InvalidFilter } from '../../lambdas/shared/scim/errors.js';
-import { dynamoSize, withoutPasswords } from '../../lambdas/shared/scim/limits.js';
-import { assertStorable } from '../../lambdas/shared/scim/normalize.js';
-import { InvalidValue } from '../../lambdas/shared/scim/errors.js';
+import { redact } from '../../lambdas/core/audit.js';
+import { BadRequest, isStorageOutage, MethodNotAllowed, StorageUnavailable } from '../../lambdas/core/errors.js';
+import { MAX_JSON_DEPTH, parseJson, type HttpRequest, type JsonProblem } from '../../lambdas/platform/http.js';
+import { router } from '../../lambdas/platform/router.js';
+import { lookup } from '../../lambdas/core/scim/evaluate.js';
+import { parseFilter } from '../../lambdas/core/scim/filter.js';
+import { InvalidFilter } from '../../lambdas/core/scim/errors.js';
+import { dynamoSize, withoutPasswords } from '../../lambdas/core/scim/limits.js';
+import { assertStorable } from '../../lambdas/core/scim/normalize.js';
+import { InvalidValue } from '../../lambdas/core/scim/errors.js';
 import { toVerifiedAssertion } from '../../lambdas/saml/assertion.js';
 import { readProfile } from '../../lambdas/saml/checks/attributes.js';
 

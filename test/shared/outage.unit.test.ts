@@ -5,13 +5,13 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../lambdas/shared/config.js';
-import { StorageUnavailable } from '../../lambdas/shared/errors.js';
-import type { HttpRequest } from '../../lambdas/shared/http.js';
-import { renderError, type Envelope } from '../../lambdas/shared/respond.js';
-import { NotSupported } from '../../lambdas/shared/scim/errors.js';
-import { refusalPage } from '../../lambdas/shared/signin/page.js';
-import { SignInRefused } from '../../lambdas/shared/signin/refusals.js';
+import { loadConfig } from '../../lambdas/platform/config.js';
+import { StorageUnavailable } from '../../lambdas/core/errors.js';
+import type { HttpRequest } from '../../lambdas/platform/http.js';
+import { renderError, type Envelope } from '../../lambdas/platform/respond.js';
+import { NotSupported } from '../../lambdas/core/scim/errors.js';
+import { refusalPage } from '../../lambdas/signin/page.js';
+import { SignInRefused } from '../../lambdas/signin/refusals.js';
 import { TEST_ENV } from '../fixtures/config.js';
 
 const logger = () => ({ warn: vi.fn(), error: vi.fn(), info: vi.fn(), debug: vi.fn() });

@@ -9,8 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { RefusalRepo } from '../../lambdas/shared/repos/refusals.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { RefusalRepo } from '../../lambdas/store/refusals.js';
 import { scimWorkspace, type ScimWorkspace } from '../scim/helpers.js';
 import { api, type ApiClient } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -107,8 +107,8 @@ beforeAll(async () => {
   stack = await startTestStack({ logLevel: 'DEBUG' });
   admin = api(stack.url, stack.adminKey);
   anon = api(stack.url);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  const { RefusalRepo } = await import('../../lambdas/shared/repos/refusals.js');
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  const { RefusalRepo } = await import('../../lambdas/store/refusals.js');
   refusals = new RefusalRepo(deps.db);
   [acme, other] = await Promise.all([scimWorkspace(stack, 'Refusals Acme'), scimWorkspace(stack, 'Refusals Other')]);
   // Captured, not echoed: the run's output stays readable and the assertions read every line.
@@ -237,14 +237,14 @@ describe('refusal tracing: SCIM (review #6)', () => {
   });
 
   it('still answers 401 when recording the refusal fails in storage, and logs the failure', async () => {
-    const { keys } = await import('../../lambdas/shared/db/keys.js');
+    const { keys } = await import('../../lambdas/store/keys.js');
     const cause = 'scim.token_expired';
     // A bucket whose count is not a number: DynamoDB itself refuses the `ADD` (a real storage error).
     const now = Date.now();
     for (const hour of new Set([hourOf(now), hourOf(now + 60_000)])) {
       await deps.db.put({ ...keys.refusalBucket(acme.teamId, hour, cause, '127.0.0.1'), type: 'refusal_bucket', count: 'corrupt', ttl: Math.floor(now / 1000) + 7200 });
     }
-    const { TokenRepo } = await import('../../lambdas/shared/repos/tokens.js');
+    const { TokenRepo } = await import('../../lambdas/store/tokens.js');
     const tokens = new TokenRepo(deps.db, await deps.hasher(), 'us');
     const ctx = { teamId: acme.teamId, region: 'us', actor: { type: 'test', id: 'setup' }, source: { ip: '127.0.0.1', userAgent: 'vitest' }, requestId: 'setup' };
     const { token } = await tokens.mint(ctx, { kind: 'scim', teamId: acme.teamId, expiresAt: new Date(Date.now() + 1_000) });

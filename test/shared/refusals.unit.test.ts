@@ -3,7 +3,7 @@
  * detail may say, and how causes are named.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { keys } from '../../lambdas/shared/db/keys.js';
+import { keys } from '../../lambdas/store/keys.js';
 import {
   defaultCause,
   redactRefusalDetail,
@@ -15,7 +15,7 @@ import {
   refusalWindow,
   respondRefused,
   withRefusal,
-} from '../../lambdas/shared/refusals.js';
+} from '../../lambdas/core/refusals.js';
 
 const TEAM = '0b7c2e7e-5b7a-4c55-9a43-4c8d3c1c7f10';
 const SECRET = 'Zm9yZ2VkLXNlY3JldC1wYXJ0LW9mLWEtdG9rZW4tMDEyMzQ1Njc4OQ';
@@ -126,7 +126,7 @@ describe('the Refusals metric (review #6)', () => {
   async function emitted(localMode: boolean): Promise<{ stdout: string[]; debug: unknown[] }> {
     const { Metrics } = await import('@aws-lambda-powertools/metrics');
     const { Logger } = await import('@aws-lambda-powertools/logger');
-    const { emitRefusalMetric } = await import('../../lambdas/shared/lambda.js');
+    const { emitRefusalMetric } = await import('../../lambdas/platform/lambda.js');
     const logger = new Logger({ serviceName: 'idp-bridge', logLevel: 'DEBUG' });
     const debug: unknown[] = [];
     vi.spyOn(logger, 'debug').mockImplementation((...args: unknown[]) => {

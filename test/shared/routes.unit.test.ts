@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENDPOINT_GROUPS, matchRoute, ROUTES } from '../../lambdas/shared/routes.js';
+import { ENDPOINT_GROUPS, matchRoute, ROUTES } from '../../lambdas/platform/routes.js';
 
 describe('matchRoute', () => {
   it.each([

@@ -3,7 +3,7 @@
  * check what a failed or retried request left behind: the fault and race tests assert on stored
  * state, because a client that got a 503 cannot tell whether anything was written.
  *
- * Item shapes are those of `lambdas/shared/db/keys.ts`; only the facts the invariants talk about are
+ * Item shapes are those of `lambdas/store/keys.ts`; only the facts the invariants talk about are
  * extracted (user item, userName guard, e-mail index, counters, audit records, revocation marker,
  * tombstone, membership edges).
  */

@@ -3,7 +3,7 @@
  *
  * ORDER MATTERS: handlers read `process.env` when their module is first imported, and all handlers
  * of a process share one `getDeps()` singleton. So a test file must call `startTestStack()` (in
- * `beforeAll`) before anything imports `lambdas/<group>/handler.ts` or `lambdas/shared/deps.ts` —
+ * `beforeAll`) before anything imports `lambdas/<group>/handler.ts` or `lambdas/platform/deps.ts` —
  * no static imports of those in the test file; the server loads handlers lazily on first request,
  * and a test that needs a module directly uses `await import(...)` after the stack started.
  * For the same reason a file may start only one stack.

@@ -5,11 +5,13 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDynamoClient } from '../../dev/dynamodb-local.js';
-import type { AuditContext } from '../../lambdas/shared/audit.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { TokenRepo } from '../../lambdas/shared/repos/tokens.js';
-import type { User, UserRepo } from '../../lambdas/shared/repos/users.js';
-import type { Workspace, WorkspaceRepo } from '../../lambdas/shared/repos/workspaces.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { TokenRepo } from '../../lambdas/store/tokens.js';
+import type { User } from '../../lambdas/core/model/user.js';
+import type { UserRepo } from '../../lambdas/store/users.js';
+import type { Workspace } from '../../lambdas/core/model/workspace.js';
+import type { WorkspaceRepo } from '../../lambdas/store/workspaces.js';
 import { auditExport } from '../oidc/support.js';
 import { api, type ApiClient } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -46,10 +48,10 @@ const introspect = (token: string, client = admin) => client.post<Record<string,
 beforeAll(async () => {
   stack = await startTestStack();
   admin = api(stack.url, stack.adminKey);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  users = new (await import('../../lambdas/shared/repos/users.js')).UserRepo(deps.db);
-  workspaces = new (await import('../../lambdas/shared/repos/workspaces.js')).WorkspaceRepo(deps.db);
-  tokens = new (await import('../../lambdas/shared/repos/tokens.js')).TokenRepo(deps.db, await deps.hasher(), 'us');
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  users = new (await import('../../lambdas/store/users.js')).UserRepo(deps.db);
+  workspaces = new (await import('../../lambdas/store/workspaces.js')).WorkspaceRepo(deps.db);
+  tokens = new (await import('../../lambdas/store/tokens.js')).TokenRepo(deps.db, await deps.hasher(), 'us');
   const created = await admin.post<{ id: string }>('/api/admin/workspaces', { name: 'Tokens Inc' });
   ws = await workspaces.require(created.json.id);
   alice = await users.create(ctx(ws.id), ws, { userName: 'alice@tokens.test', active: true, emails: [{ value: 'alice@tokens.test', primary: true }], scimRoles: [{ value: 'admin', primary: true }] }, 'scim');

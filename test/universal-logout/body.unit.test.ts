@@ -1,7 +1,7 @@
 /** The Global Token Revocation body parser: formats, the legacy member name, and fuzzing. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError, BadRequest } from '../../lambdas/shared/errors.js';
+import { AppError, BadRequest } from '../../lambdas/core/errors.js';
 import { parseLogoutBody } from '../../lambdas/universal-logout/schemas.js';
 import { fill } from '../fixtures/logout/fixtures.js';
 

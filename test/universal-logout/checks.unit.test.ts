@@ -12,7 +12,7 @@ import { checkSignature } from '../../lambdas/universal-logout/checks/signature.
 import { checkSubject } from '../../lambdas/universal-logout/checks/subject.js';
 import { CLOCK_SKEW_SECONDS, checkTimes } from '../../lambdas/universal-logout/checks/times.js';
 import { checkTyp, GTR_TYP, SET_TYP } from '../../lambdas/universal-logout/checks/typ.js';
-import type { Workspace } from '../../lambdas/shared/repos/workspaces.js';
+import type { Workspace } from '../../lambdas/core/model/workspace.js';
 import { b64json, startLocalOktaOrg, type LocalOktaOrg } from '../fixtures/logout/okta-org.js';
 
 /** Runs `fn` and returns the check that refused it. */

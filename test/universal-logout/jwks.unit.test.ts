@@ -1,10 +1,10 @@
 /**
- * `IssuerKeySets` (lambdas/shared/jwks.ts): discovery of `jwks_uri`, caching, one rate-limited
+ * `IssuerKeySets` (lambdas/platform/jwks.ts): discovery of `jwks_uri`, caching, one rate-limited
  * refetch on an unknown `kid` (Okta key rotation), and refusal of what is not a trusted key URL.
  */
 import { compactVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IssuerKeySets, KeySetUnavailable } from '../../lambdas/shared/jwks.js';
+import { IssuerKeySets, KeySetUnavailable } from '../../lambdas/platform/jwks.js';
 import { startLocalOktaOrg, type LocalOktaOrg } from '../fixtures/logout/okta-org.js';
 
 let org: LocalOktaOrg;

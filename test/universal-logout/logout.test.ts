@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { exportSPKI, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditContext } from '../../lambdas/shared/audit.js';
-import type { TokenKind } from '../../lambdas/shared/crypto.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { TokenRepo } from '../../lambdas/shared/repos/tokens.js';
-import type { User, UserRepo } from '../../lambdas/shared/repos/users.js';
-import type { Workspace } from '../../lambdas/shared/repos/workspaces.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
+import type { TokenKind } from '../../lambdas/core/crypto.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { TokenRepo } from '../../lambdas/store/tokens.js';
+import type { User } from '../../lambdas/core/model/user.js';
+import type { UserRepo } from '../../lambdas/store/users.js';
+import type { Workspace } from '../../lambdas/core/model/workspace.js';
 import { b64json, logoutClaims, startLocalOktaOrg, type LocalOktaOrg, type SignOptions } from '../fixtures/logout/okta-org.js';
 import { fill } from '../fixtures/logout/fixtures.js';
 import { api, type ApiClient, type ApiResponse } from '../support/http.js';
@@ -23,10 +24,10 @@ let deps: Deps;
 let tokens: TokenRepo;
 let users: UserRepo;
 let mods: {
-  tokens: typeof import('../../lambdas/shared/repos/tokens.js');
-  users: typeof import('../../lambdas/shared/repos/users.js');
-  workspaces: typeof import('../../lambdas/shared/repos/workspaces.js');
-  audit: typeof import('../../lambdas/shared/repos/audit.js');
+  tokens: typeof import('../../lambdas/store/tokens.js');
+  users: typeof import('../../lambdas/store/users.js');
+  workspaces: typeof import('../../lambdas/store/workspaces.js');
+  audit: typeof import('../../lambdas/store/audit.js');
 };
 /** Three workspaces connected to the same org, told apart by their Okta app's client id. */
 const ws: Record<'a' | 'b' | 'partial', Workspace> = {} as Record<'a' | 'b' | 'partial', Workspace>;
@@ -77,12 +78,12 @@ beforeAll(async () => {
   org = await startLocalOktaOrg();
   stack = await startTestStack();
   admin = api(stack.url, stack.adminKey);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
   mods = {
-    tokens: await import('../../lambdas/shared/repos/tokens.js'),
-    users: await import('../../lambdas/shared/repos/users.js'),
-    workspaces: await import('../../lambdas/shared/repos/workspaces.js'),
-    audit: await import('../../lambdas/shared/repos/audit.js'),
+    tokens: await import('../../lambdas/store/tokens.js'),
+    users: await import('../../lambdas/store/users.js'),
+    workspaces: await import('../../lambdas/store/workspaces.js'),
+    audit: await import('../../lambdas/store/audit.js'),
   };
   tokens = new mods.tokens.TokenRepo(deps.db, await deps.hasher(), 'us');
   users = new mods.users.UserRepo(deps.db);

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditContext } from '../../lambdas/shared/audit.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { TokenRepo } from '../../lambdas/shared/repos/tokens.js';
-import type { UserRepo } from '../../lambdas/shared/repos/users.js';
-import type { WorkspaceRepo } from '../../lambdas/shared/repos/workspaces.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { TokenRepo } from '../../lambdas/store/tokens.js';
+import type { UserRepo } from '../../lambdas/store/users.js';
+import type { WorkspaceRepo } from '../../lambdas/store/workspaces.js';
 import { startLocalOktaOrg, type LocalOktaOrg } from '../fixtures/logout/okta-org.js';
 import { api, type ApiClient, type ApiResponse } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -23,7 +23,7 @@ let deps: Deps;
 let tokens: TokenRepo;
 let users: UserRepo;
 let workspaces: WorkspaceRepo;
-let AuditRepo: typeof import('../../lambdas/shared/repos/audit.js').AuditRepo;
+let AuditRepo: typeof import('../../lambdas/store/audit.js').AuditRepo;
 const orgs: LocalOktaOrg[] = [];
 
 const ctx = (teamId: string): AuditContext => ({ teamId, region: 'us', actor: { type: 'test', id: 'setup' }, source: { ip: '127.0.0.1', userAgent: 'vitest' }, requestId: 'setup' });
@@ -74,11 +74,11 @@ async function active(token: string): Promise<boolean> {
 beforeAll(async () => {
   stack = await startTestStack();
   admin = api(stack.url, stack.adminKey);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  tokens = new (await import('../../lambdas/shared/repos/tokens.js')).TokenRepo(deps.db, await deps.hasher(), 'us');
-  users = new (await import('../../lambdas/shared/repos/users.js')).UserRepo(deps.db);
-  workspaces = new (await import('../../lambdas/shared/repos/workspaces.js')).WorkspaceRepo(deps.db);
-  AuditRepo = (await import('../../lambdas/shared/repos/audit.js')).AuditRepo;
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  tokens = new (await import('../../lambdas/store/tokens.js')).TokenRepo(deps.db, await deps.hasher(), 'us');
+  users = new (await import('../../lambdas/store/users.js')).UserRepo(deps.db);
+  workspaces = new (await import('../../lambdas/store/workspaces.js')).WorkspaceRepo(deps.db);
+  AuditRepo = (await import('../../lambdas/store/audit.js')).AuditRepo;
 });
 afterAll(async () => {
   await stack?.close();

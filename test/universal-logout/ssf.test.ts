@@ -4,11 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditContext } from '../../lambdas/shared/audit.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { TokenRepo } from '../../lambdas/shared/repos/tokens.js';
-import type { User, UserRepo } from '../../lambdas/shared/repos/users.js';
-import type { Workspace } from '../../lambdas/shared/repos/workspaces.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { TokenRepo } from '../../lambdas/store/tokens.js';
+import type { User } from '../../lambdas/core/model/user.js';
+import type { UserRepo } from '../../lambdas/store/users.js';
+import type { Workspace } from '../../lambdas/core/model/workspace.js';
 import { fill } from '../fixtures/logout/fixtures.js';
 import { startLocalOktaOrg, type LocalOktaOrg, type SignOptions } from '../fixtures/logout/okta-org.js';
 import { api, type ApiClient, type ApiResponse } from '../support/http.js';
@@ -23,7 +24,7 @@ let admin: ApiClient;
 let deps: Deps;
 let tokens: TokenRepo;
 let users: UserRepo;
-let AuditRepo: typeof import('../../lambdas/shared/repos/audit.js').AuditRepo;
+let AuditRepo: typeof import('../../lambdas/store/audit.js').AuditRepo;
 let enabled: Workspace;
 let disabled: Workspace;
 
@@ -33,7 +34,7 @@ async function connect(o: LocalOktaOrg, name: string, sharedSignalsEnabled: bool
   const created = await admin.post<{ id: string }>('/api/admin/workspaces', { name });
   const put = await admin.put(`/api/admin/workspaces/${created.json.id}/okta`, { domain: o.issuer, clientId: `client-${name}`, clientSecret: 's', sharedSignalsEnabled });
   expect(put.status).toBe(200);
-  const { WorkspaceRepo } = await import('../../lambdas/shared/repos/workspaces.js');
+  const { WorkspaceRepo } = await import('../../lambdas/store/workspaces.js');
   return new WorkspaceRepo(deps.db).require(created.json.id);
 }
 
@@ -74,11 +75,11 @@ beforeAll(async () => {
   quietOrg = await startLocalOktaOrg();
   stack = await startTestStack();
   admin = api(stack.url, stack.adminKey);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  const tokenMod = await import('../../lambdas/shared/repos/tokens.js');
-  AuditRepo = (await import('../../lambdas/shared/repos/audit.js')).AuditRepo;
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  const tokenMod = await import('../../lambdas/store/tokens.js');
+  AuditRepo = (await import('../../lambdas/store/audit.js')).AuditRepo;
   tokens = new tokenMod.TokenRepo(deps.db, await deps.hasher(), 'us');
-  users = new (await import('../../lambdas/shared/repos/users.js')).UserRepo(deps.db);
+  users = new (await import('../../lambdas/store/users.js')).UserRepo(deps.db);
   enabled = await connect(org, 'enabled', true);
   disabled = await connect(quietOrg, 'disabled', false);
 });

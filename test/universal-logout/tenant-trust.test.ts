@@ -8,12 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditContext } from '../../lambdas/shared/audit.js';
-import type { Deps } from '../../lambdas/shared/deps.js';
-import type { HttpRequest } from '../../lambdas/shared/http.js';
-import type { TokenRepo } from '../../lambdas/shared/repos/tokens.js';
-import type { UserRepo } from '../../lambdas/shared/repos/users.js';
-import type { Workspace, WorkspaceRepo } from '../../lambdas/shared/repos/workspaces.js';
+import type { AuditContext } from '../../lambdas/core/audit.js';
+import type { Deps } from '../../lambdas/platform/deps.js';
+import type { HttpRequest } from '../../lambdas/platform/http.js';
+import type { TokenRepo } from '../../lambdas/store/tokens.js';
+import type { UserRepo } from '../../lambdas/store/users.js';
+import type { Workspace } from '../../lambdas/core/model/workspace.js';
+import type { WorkspaceRepo } from '../../lambdas/store/workspaces.js';
 import { selfSignedKeyPair } from '../fixtures/certs.js';
 import { logoutClaims, startLocalOktaOrg, type LocalOktaOrg } from '../fixtures/logout/okta-org.js';
 import { api, type ApiClient, type ApiResponse } from '../support/http.js';
@@ -25,7 +26,7 @@ let deps: Deps;
 let tokens: TokenRepo;
 let users: UserRepo;
 let workspaces: WorkspaceRepo;
-let AuditRepo: typeof import('../../lambdas/shared/repos/audit.js').AuditRepo;
+let AuditRepo: typeof import('../../lambdas/store/audit.js').AuditRepo;
 /** An org with discovery and JWKS, shared by workspaces in several tests. */
 let liveOrg: LocalOktaOrg;
 /** An org URL where nothing answers: discovery fails (the review's 503 variant). */
@@ -99,11 +100,11 @@ beforeAll(async () => {
   await dead.close();
   stack = await startTestStack();
   admin = api(stack.url, stack.adminKey);
-  deps = (await import('../../lambdas/shared/deps.js')).getDeps();
-  tokens = new (await import('../../lambdas/shared/repos/tokens.js')).TokenRepo(deps.db, await deps.hasher(), 'us');
-  users = new (await import('../../lambdas/shared/repos/users.js')).UserRepo(deps.db);
-  workspaces = new (await import('../../lambdas/shared/repos/workspaces.js')).WorkspaceRepo(deps.db);
-  AuditRepo = (await import('../../lambdas/shared/repos/audit.js')).AuditRepo;
+  deps = (await import('../../lambdas/platform/deps.js')).getDeps();
+  tokens = new (await import('../../lambdas/store/tokens.js')).TokenRepo(deps.db, await deps.hasher(), 'us');
+  users = new (await import('../../lambdas/store/users.js')).UserRepo(deps.db);
+  workspaces = new (await import('../../lambdas/store/workspaces.js')).WorkspaceRepo(deps.db);
+  AuditRepo = (await import('../../lambdas/store/audit.js')).AuditRepo;
 });
 afterAll(async () => {
   await stack?.close();
@@ -253,7 +254,7 @@ describe('Universal Logout: refusal facts (review #6)', () => {
   }
 
   it('names the matched workspace, the cause and the claimed issuer, sub and jti of a forged JWT', async () => {
-    const { refusalOf } = await import('../../lambdas/shared/refusals.js');
+    const { refusalOf } = await import('../../lambdas/core/refusals.js');
     const b = await newWorkspace('B6');
     await samlOnly(b, deadOrgUrl, '0oa-facts', bKey.certificatePem);
     const jti = randomUUID();
@@ -276,7 +277,7 @@ describe('Universal Logout: refusal facts (review #6)', () => {
   });
 
   it('names no workspace for an unknown issuer, and the workspace for an unknown user', async () => {
-    const { refusalOf } = await import('../../lambdas/shared/refusals.js');
+    const { refusalOf } = await import('../../lambdas/core/refusals.js');
     const unknown = await thrownBy(await samlSigned(attackerKey.privateKeyPem, 'https://nobody.okta.example', 'x'), 'x@b.example');
     expect(refusalOf(unknown)).toMatchObject({ cause: 'logout.issuer_unknown', detail: { issuer: 'https://nobody.okta.example', sub: 'x' } });
     expect(refusalOf(unknown)?.teamId).toBeUndefined();

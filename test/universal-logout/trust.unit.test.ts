@@ -5,8 +5,8 @@
  */
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CompactVerifyGetKey, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KeySetUnavailable } from '../../lambdas/shared/jwks.js';
-import type { Workspace } from '../../lambdas/shared/repos/workspaces.js';
+import { KeySetUnavailable } from '../../lambdas/platform/jwks.js';
+import type { Workspace } from '../../lambdas/core/model/workspace.js';
 import { TokenCheckFailed } from '../../lambdas/universal-logout/checks/errors.js';
 import { checkSignatureOfClaimants } from '../../lambdas/universal-logout/checks/signature.js';
 import { keySourceId, setClaimants, type Claimant, type KeySource } from '../../lambdas/universal-logout/checks/subject.js';

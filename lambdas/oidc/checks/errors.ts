@@ -1,4 +1,4 @@
-import { SignInRefused } from '../../shared/signin/index.js';
+import { SignInRefused } from '../../signin/index.js';
 
 /** The named ID token checks, in the order they run (Okta's "Validate ID tokens" guide, OIDC Core §3.1.3.7). */
 export type IdTokenCheck = 'checkAlg' | 'checkSignature' | 'checkIssuer' | 'checkAudience' | 'checkTimes' | 'checkNonce' | 'checkSubject';

@@ -1,4 +1,4 @@
-import { safeEqual } from '../../shared/crypto.js';
+import { safeEqual } from '../../core/crypto.js';
 import { InvalidIdToken } from './errors.js';
 
 /** `nonce` must equal the one this flow sent (OIDC Core §3.1.3.7 step 11): no token replay across flows. */

@@ -1,6 +1,6 @@
 import { compactVerify, errors, type JWTVerifyGetKey } from 'jose';
-import { KeySetUnavailable } from '../../shared/jwks.js';
-import { SignInRefused } from '../../shared/signin/index.js';
+import { KeySetUnavailable } from '../../platform/jwks.js';
+import { SignInRefused } from '../../signin/index.js';
 import { ID_TOKEN_ALGS } from './alg.js';
 import { InvalidIdToken } from './errors.js';
 

@@ -1,5 +1,5 @@
-import type { Config } from '../../shared/config.js';
-import type { SamlConfig } from '../../shared/repos/workspaces.js';
+import type { Config } from '../../platform/config.js';
+import type { SamlConfig } from '../../core/model/workspace.js';
 import type { Destination } from '../relay-state.js';
 import type { SubjectConfirmationData } from '../assertion.js';
 import type { ResponseEnvelope } from '../envelope.js';

@@ -1,4 +1,4 @@
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../platform/config.js';
 import { InvalidRelayState, UnsolicitedBridgeDestination } from '../errors.js';
 import { resolveDestination, type Destination } from '../relay-state.js';
 import type { Solicitation } from './solicitation.js';

@@ -1,4 +1,4 @@
-import { ApiError } from '../../shared/errors.js';
+import { ApiError } from '../../core/errors.js';
 
 /** The named authentication steps of a signed-JWT request, in the order they run. */
 export type CheckName =

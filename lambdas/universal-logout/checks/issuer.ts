@@ -1,4 +1,4 @@
-import type { Workspace } from '../../shared/repos/workspaces.js';
+import type { Workspace } from '../../core/model/workspace.js';
 import { TokenCheckFailed } from './errors.js';
 
 /** Strips trailing slashes: `https://acme.okta.com/` and `https://acme.okta.com` name one org. */

@@ -1,6 +1,6 @@
 import { compactVerify, errors, type CompactVerifyGetKey, type JWTPayload } from 'jose';
-import { KeySetUnavailable } from '../../shared/jwks.js';
-import type { Workspace } from '../../shared/repos/workspaces.js';
+import { KeySetUnavailable } from '../../platform/jwks.js';
+import type { Workspace } from '../../core/model/workspace.js';
 import { ALLOWED_ALGS } from './alg.js';
 import { TokenCheckFailed } from './errors.js';
 import { keySourceId, type Claimant, type KeySource } from './subject.js';

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deps } from '../../../lambdas/shared/deps.js';
-import type { TokenRepo } from '../../../lambdas/shared/repos/tokens.js';
-import type { AuditContext } from '../../../lambdas/shared/audit.js';
+import type { Deps } from '../../../lambdas/platform/deps.js';
+import type { TokenRepo } from '../../../lambdas/store/tokens.js';
+import type { AuditContext } from '../../../lambdas/core/audit.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
 
 let stack: TestStack;
 let deps: Deps;
 let tokens: TokenRepo;
-let TokenRejected: typeof import('../../../lambdas/shared/repos/tokens.js').TokenRejected;
+let TokenRejected: typeof import('../../../lambdas/store/tokens.js').TokenRejected;
 
 const ctx = (teamId: string): AuditContext => ({
   teamId,
@@ -20,8 +20,8 @@ const ctx = (teamId: string): AuditContext => ({
 beforeAll(async () => {
   stack = await startTestStack();
   // Handlers and deps read the environment the stack set: import them only now.
-  deps = (await import('../../../lambdas/shared/deps.js')).getDeps();
-  const mod = await import('../../../lambdas/shared/repos/tokens.js');
+  deps = (await import('../../../lambdas/platform/deps.js')).getDeps();
+  const mod = await import('../../../lambdas/store/tokens.js');
   TokenRejected = mod.TokenRejected;
   tokens = new mod.TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
 });
@@ -35,7 +35,7 @@ const existing = new Set<string>();
 /** A user-bound token commits only for an existing, active user: the fixture writes a minimal one first. */
 async function mint(teamId: string, userId: string, kind: 'session' | 'api' | 'mcp' | 'oauth-refresh') {
   if (!existing.has(`${teamId}/${userId}`)) {
-    const { keys } = await import('../../../lambdas/shared/db/keys.js');
+    const { keys } = await import('../../../lambdas/store/keys.js');
     await deps.db.put({ ...keys.user(teamId, userId), type: 'user', id: userId, teamId, userName: `${userId}@example.com`, active: true, version: 1 });
     existing.add(`${teamId}/${userId}`);
   }
@@ -44,10 +44,10 @@ async function mint(teamId: string, userId: string, kind: 'session' | 'api' | 'm
 
 describe('TokenRepo.mint', () => {
   it('commits a user-bound token only while the user exists and is active (review #2)', async () => {
-    const { UserNotActive } = await import('../../../lambdas/shared/repos/tokens.js');
+    const { UserNotActive } = await import('../../../lambdas/store/tokens.js');
     await expect(tokens.mint(ctx('t6'), { kind: 'api', teamId: 't6', userId: 'nobody' })).rejects.toBeInstanceOf(UserNotActive);
     await mint('t6', 'leaver', 'api');
-    const { keys } = await import('../../../lambdas/shared/db/keys.js');
+    const { keys } = await import('../../../lambdas/store/keys.js');
     await deps.db.update(keys.user('t6', 'leaver'), { UpdateExpression: 'SET active = :f', ExpressionAttributeValues: { ':f': false } });
     await expect(tokens.mint(ctx('t6'), { kind: 'session', teamId: 't6', userId: 'leaver' })).rejects.toBeInstanceOf(UserNotActive);
   });

@@ -1,0 +1,182 @@
+import type { Config } from '../platform/config.js';
+import { AppError } from '../core/errors.js';
+
+/**
+ * Every way a sign-in can be refused, with what the user is told to do about it. The fixes come
+ * from the seeds' troubleshooting tables (000: "Users can authenticate in Okta but cannot enter",
+ * "The OIDC callback fails", mixed US/EU URLs; 001: `invalid_signature` after certificate rotation,
+ * users not assigned; 003: unverified email). Codes are stable: support and tests rely on them.
+ */
+export const REFUSALS = {
+  sign_in_disabled: {
+    status: 403,
+    title: 'Okta sign-in is turned off for this workspace',
+    fix: () => 'A workspace admin can turn on "Enable Okta sign-in" under Integrations > Okta and save the Okta setup.',
+  },
+  okta_not_configured: {
+    status: 409,
+    title: 'Single sign-on is not set up for this workspace',
+    fix: () => 'A workspace admin must complete Integrations > Okta (Okta domain, Client ID and Client secret) and save it first.',
+  },
+  user_not_provisioned: {
+    status: 403,
+    title: 'Your account is not provisioned in this workspace',
+    fix: () =>
+      'Confirm the user is assigned to the Okta app and is provisioned (Okta: Provisioning > Push New Users), or that Just-in-time provisioning is enabled under Integrations > Okta.',
+  },
+  user_not_assigned: {
+    status: 403,
+    title: 'You are not assigned to this application in Okta',
+    fix: () => 'In the Okta Admin console open the app, then Assignments > Assign > People or Groups, assign the user, and sign in again.',
+  },
+  user_deactivated: {
+    status: 403,
+    title: 'Your account in this workspace is deactivated',
+    fix: () =>
+      'Okta provisioning deactivated this account (the user was unassigned or deactivated in Okta). An Okta admin can assign the user to the app again; provisioning then reactivates the account.',
+  },
+  user_ambiguous: {
+    status: 409,
+    title: 'Several accounts in this workspace match your email address',
+    fix: () => 'A workspace admin must remove the duplicate account, or provision the user through Okta so that the accounts are linked by Okta user id.',
+  },
+  email_missing: {
+    status: 400,
+    title: 'Okta did not send an email address',
+    fix: () => 'Make sure the Okta user has a primary email and that the app requests the "openid email profile" scopes (SAML: the "email" attribute statement).',
+  },
+  unknown_issuer: {
+    status: 400,
+    title: 'This Okta org is not connected to any workspace in this region',
+    fix: (c: Config) =>
+      `Check the Okta domain entered under Integrations > Okta, and use the URLs of the workspace's own region (this is the ${c.REGION_ID.toUpperCase()} region): do not mix US and EU URLs in the same Okta app instance.`,
+  },
+  ambiguous_issuer: {
+    status: 400,
+    // Several workspaces use the org, or none has proven its claim yet (review #20): either way the org alone names no workspace.
+    title: 'This Okta org does not name one workspace',
+    fix: (c: Config) =>
+      `Set the Okta app's Initiate login URI to name the workspace: ${c.API_URL}/api/okta/oidc/login?team_id={app.team_id} (with the team_id tenant setting).`,
+  },
+  workspace_not_found: {
+    status: 404,
+    title: 'This workspace does not exist in this region',
+    fix: (c: Config) =>
+      `Use the setup URLs of the workspace's region (this is the ${c.REGION_ID.toUpperCase()} region): do not mix US and EU URLs in the same Okta app instance, and check the team_id tenant setting in Okta.`,
+  },
+  unknown_email_domain: {
+    status: 404,
+    title: 'No workspace signs in users of this email domain',
+    fix: () => "Use your workspace's sign-in link, or ask a workspace admin to claim your email domain under Integrations > Okta.",
+  },
+  missing_workspace: {
+    status: 400,
+    title: 'The sign-in link does not name a workspace',
+    fix: () => 'Start sign-in with your work email, or from the Okta dashboard tile, or with a link that carries team_id.',
+  },
+  invalid_request: {
+    status: 400,
+    title: 'The sign-in request is malformed',
+    fix: () => 'Start sign-in again from the app or from the Okta dashboard.',
+  },
+  invalid_return_to: {
+    status: 400,
+    title: 'The sign-in link points to a destination outside this service',
+    fix: () => 'Start sign-in again from the app; links that send you elsewhere after sign-in are refused.',
+  },
+  invalid_state: {
+    status: 400,
+    title: 'This sign-in has expired or was already completed',
+    fix: (c: Config) =>
+      `Start sign-in again from the app. If it keeps failing, confirm the Okta app's Redirect URI exactly matches the region-specific callback URL: ${c.API_URL}/api/okta/oidc/callback.`,
+  },
+  browser_mismatch: {
+    status: 400,
+    title: 'Sign-in finished in a different browser than it started in',
+    fix: () => 'Start sign-in again and finish it in the same browser window (cookies must be allowed for this site).',
+  },
+  redirect_uri_mismatch: {
+    status: 400,
+    title: 'The OIDC callback failed: redirect URI mismatch',
+    fix: (c: Config) => `Confirm the Okta app's Redirect URI exactly matches the region-specific callback URL: ${c.API_URL}/api/okta/oidc/callback.`,
+  },
+  invalid_client: {
+    status: 502,
+    title: 'Okta rejected this workspace\'s client credentials',
+    fix: () => "Copy the Client ID and Client secret again from the Okta app's General tab into Integrations > Okta and save.",
+  },
+  invalid_id_token: {
+    status: 502,
+    title: 'The ID token from Okta failed validation',
+    fix: () =>
+      'Check that the Okta domain and Client ID under Integrations > Okta belong to this Okta app. If Okta just rotated its signing keys, sign in again.',
+  },
+  invalid_signature: {
+    status: 400,
+    title: 'The sign-in response has an invalid signature',
+    fix: () => "Okta may have rotated its certificate: re-fetch the X.509 certificate from the Okta app's Sign On tab and paste it into the SAML setup.",
+  },
+  idp_unreachable: {
+    status: 502,
+    title: 'Okta could not be reached',
+    fix: () => 'Check the Okta domain under Integrations > Okta (for example acme.okta.com) and try again.',
+  },
+  idp_error: {
+    status: 400,
+    title: 'Okta refused the sign-in',
+    fix: () => "The message above is Okta's. Fix the Okta app's settings it names, then sign in again.",
+  },
+  throttled: {
+    status: 429,
+    title: 'Too many sign-ins at once',
+    fix: () => 'Try again in a few seconds; nothing was changed.',
+  },
+  storage_unavailable: {
+    status: 503,
+    title: 'Sign-in is temporarily unavailable',
+    fix: () => 'Our storage is briefly unreachable. Try again in a few seconds; nothing was changed.',
+  },
+  server_error: {
+    status: 500,
+    title: 'Sign-in failed because of an internal error',
+    fix: () => 'Try again in a moment. If it keeps failing, contact support with the request id below.',
+  },
+} as const satisfies Record<string, { status: number; title: string; fix: (c: Config) => string }>;
+
+export type RefusalCode = keyof typeof REFUSALS;
+
+/** Who a refused sign-in was about, as far as it is known. */
+export interface RefusalSubject {
+  readonly teamId?: string;
+  readonly protocol?: 'oidc' | 'saml';
+  readonly issuer?: string;
+  readonly subject?: string;
+  readonly email?: string;
+  readonly userId?: string;
+}
+
+/**
+ * A refused sign-in. Thrown by the checks of both protocols and the core; rendered once, as an
+ * HTML page naming cause and fix, and audited in the workspace's trail when the workspace is known.
+ */
+export class SignInRefused extends AppError {
+  readonly refusal: RefusalCode;
+  readonly about: RefusalSubject;
+
+  constructor(refusal: RefusalCode, detail: string, about: RefusalSubject = {}, options?: { cause?: unknown }) {
+    super(REFUSALS[refusal].status, refusal, detail, options);
+    this.refusal = refusal;
+    this.about = about;
+  }
+
+  /** The page is ours and says only what the user may know, whatever the status. */
+  override get expose(): boolean {
+    return this.refusal !== 'server_error';
+  }
+
+  /** A copy that also knows more about who was refused. */
+  with(about: RefusalSubject): SignInRefused {
+    const known = Object.fromEntries(Object.entries(this.about).filter(([, v]) => v !== undefined));
+    return new SignInRefused(this.refusal, this.message, { ...about, ...known }, { cause: this.cause });
+  }
+}
