@@ -45,7 +45,7 @@ export async function measureCreateCeiling(endpoint: string, n: number, deadline
   const run = `${Date.now()}`;
   // The same items a create writes, for a workspace and token that exist in this table.
   const now = new Date().toISOString();
-  const ws: Workspace = { id: randomUUID(), name: 'floor', region: 'us', createdAt: now, updatedAt: now, roles: DEFAULT_ROLES, defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [] };
+  const ws: Workspace = { id: randomUUID(), name: 'floor', region: 'us', createdAt: now, updatedAt: now, roles: DEFAULT_ROLES, defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [], connections: [] };
   await db.put({ ...keys.workspace(ws.id), type: 'workspace', ...ws });
   const tokenKey = keys.token(`floor${run}`);
   await db.put({ ...tokenKey, type: 'token', hash: 'x'.repeat(43), teamId: ws.id, kind: 'scim' });
@@ -96,7 +96,7 @@ export async function measureDeactivationCeiling(endpoint: string, n: number, de
   const db = new Db({ tableName, endpoint });
   const run = `${Date.now()}`;
   const now0 = new Date();
-  const ws: Workspace = { id: randomUUID(), name: 'floor', region: 'us', createdAt: now0.toISOString(), updatedAt: now0.toISOString(), roles: DEFAULT_ROLES, defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [] };
+  const ws: Workspace = { id: randomUUID(), name: 'floor', region: 'us', createdAt: now0.toISOString(), updatedAt: now0.toISOString(), roles: DEFAULT_ROLES, defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [], connections: [] };
   await db.put({ ...keys.workspace(ws.id), type: 'workspace', ...ws });
   const tokenKey = keys.token(`floor${run}`);
   await db.put({ ...tokenKey, type: 'token', hash: 'x'.repeat(43), teamId: ws.id, kind: 'scim', createdAt: now0.toISOString(), lastUsedAt: now0.toISOString() });

@@ -36,13 +36,28 @@ export const ROUTES: readonly RouteDef[] = [
   { method: 'POST', path: '/api/admin/workspaces/{team_id}/domains/{domain}/approve', group: 'admin' },
   { method: 'DELETE', path: '/api/admin/workspaces/{team_id}/domains/{domain}', group: 'admin' },
   { method: 'GET', path: '/api/admin/workspaces/{team_id}/audit-export', group: 'audit' },
+  // IdP connections (OIDC or SAML, from a provider preset); `…/okta` and `…/saml` address the `okta` and `saml` ones.
+  { method: 'GET', path: '/api/admin/presets', group: 'admin' },
+  { method: 'GET', path: '/api/admin/workspaces/{team_id}/connections', group: 'admin' },
+  { method: 'POST', path: '/api/admin/workspaces/{team_id}/connections', group: 'admin' },
+  { method: 'GET', path: '/api/admin/workspaces/{team_id}/connections/{connection_id}', group: 'admin' },
+  { method: 'PUT', path: '/api/admin/workspaces/{team_id}/connections/{connection_id}', group: 'admin' },
+  { method: 'DELETE', path: '/api/admin/workspaces/{team_id}/connections/{connection_id}', group: 'admin' },
 
   { method: 'GET', path: '/api/okta/oidc/login', group: 'oidc' },
   { method: 'GET', path: '/api/okta/oidc/callback', group: 'oidc' },
 
+  // Vendor-neutral sign-in: any OIDC connection (the `/api/okta/oidc/…` pair serves Okta's, as the seeds register it).
+  { method: 'GET', path: '/api/sso/oidc/login', group: 'oidc' },
+  { method: 'GET', path: '/api/sso/oidc/callback', group: 'oidc' },
+
   { method: 'GET', path: '/api/saml/{team_id}/metadata', group: 'saml' },
   { method: 'GET', path: '/api/saml/{team_id}/login', group: 'saml' },
   { method: 'POST', path: '/api/saml/{team_id}/acs', group: 'saml' },
+  // Any SAML connection by id (the `/api/saml/{team_id}/…` URLs above address the `saml` connection).
+  { method: 'GET', path: '/api/sso/saml/{team_id}/{connection_id}/metadata', group: 'saml' },
+  { method: 'GET', path: '/api/sso/saml/{team_id}/{connection_id}/login', group: 'saml' },
+  { method: 'POST', path: '/api/sso/saml/{team_id}/{connection_id}/acs', group: 'saml' },
 
   { method: 'ANY', path: '/api/scim/v2/{team_id}', group: 'scim' },
   { method: 'ANY', path: '/api/scim/v2/{team_id}/{proxy+}', group: 'scim' },

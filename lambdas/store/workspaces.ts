@@ -1,3 +1,5 @@
+import * as z from 'zod';
+import { ConnectionItem, issuersOfConnection, OKTA_OIDC_CONNECTION_ID, OKTA_SAML_CONNECTION_ID, type Connection } from '../core/model/connection.js';
 import type { Workspace, IssuerClaim } from '../core/model/workspace.js';
 import { keys } from './keys.js';
 import type { Db, Item, TransactItem } from './client.js';
@@ -22,8 +24,27 @@ function toItem(w: Workspace): Item {
 }
 
 function fromItem(item: Item): Workspace {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, type: _t, ...rest } = item;
-  return rest as unknown as Workspace;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, type: _t, okta, saml, connections, ...rest } = item;
+  return { ...(rest as unknown as Omit<Workspace, 'connections'>), connections: connectionsOf(connections, okta, saml, String(item.updatedAt ?? '')) };
+}
+
+/**
+ * The stored connections, parsed (an item that does not parse is a storage fault, not a cast). Items
+ * written before connections existed hold `okta` and `saml` attributes: they read as the `okta` and
+ * `saml` connections, and the next save writes them as connections.
+ */
+function connectionsOf(stored: unknown, okta: unknown, saml: unknown, at: string): Connection[] {
+  if (stored !== undefined) return z.array(ConnectionItem).parse(stored);
+  const out: Connection[] = [];
+  if (okta && typeof okta === 'object') {
+    const o = okta as Record<string, unknown>;
+    out.push(ConnectionItem.parse({ emailDomains: [], createdAt: o.updatedAt ?? at, ...o, id: OKTA_OIDC_CONNECTION_ID, name: 'Okta', preset: 'okta', protocol: 'oidc' }));
+  }
+  if (saml && typeof saml === 'object') {
+    const o = saml as Record<string, unknown>;
+    out.push(ConnectionItem.parse({ emailDomains: [], createdAt: o.updatedAt ?? at, ...o, id: OKTA_SAML_CONNECTION_ID, name: 'Okta SAML', preset: 'okta', protocol: 'saml' }));
+  }
+  return out;
 }
 
 /** Workspaces and their IdP configuration; every change is written with its audit record. */
@@ -126,9 +147,9 @@ export class WorkspaceRepo {
     return new DomainRepo(this.db).verifiedOwner(domain);
   }
 
-  /** Every issuer a workspace trusts: its Okta org, its SAML IdP entity id, its SAML app's org URL. */
+  /** Every issuer a workspace trusts: its connections' OIDC issuers, SAML entity ids and SAML apps' Okta org URLs. */
   static issuersOf(w: Workspace): string[] {
-    return [...new Set([w.okta?.issuer, w.saml?.idpEntityId, w.saml?.oktaOrgUrl].filter((i): i is string => !!i))];
+    return [...new Set(w.connections.flatMap(issuersOfConnection))];
   }
 
   /** Transaction items that move the issuer lookups of a workspace from `before` to `after`. */

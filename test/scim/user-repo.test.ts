@@ -45,6 +45,7 @@ function workspace(over: Partial<Workspace> = {}): Workspace {
     },
     emailDomains: [],
     ...over,
+    connections: over.connections ?? [],
   };
 }
 

@@ -20,44 +20,8 @@ export interface RoleValueMapping {
   role: string;
 }
 
-export interface OktaConfig {
-  /** The Okta org domain as entered, e.g. `acme.okta.com`. */
-  domain: string;
-  /** Derived from the domain: the org authorization server's issuer, e.g. `https://acme.okta.com`. */
-  issuer: string;
-  clientId: string;
-  /** Name of the Secrets Manager secret holding the client secret (never the value). */
-  clientSecretName: string;
-  signInEnabled: boolean;
-  jitEnabled: boolean;
-  /** Universal Logout partial-support mode: revoke refresh tokens only (Okta's checkbox). */
-  partialLogout: boolean;
-  /** Accept CAEP session-revoked SETs pushed by this org (Shared Signals). */
-  sharedSignalsEnabled: boolean;
-  updatedAt: string;
-}
-
-export interface SamlConfig {
-  idpSsoUrl: string;
-  idpEntityId: string;
-  /** PEM certificates; two are accepted at once while Okta rotates its signing certificate. */
-  idpCertificates: string[];
-  allowIdpInitiated: boolean;
-  /** Only groups starting with this prefix are taken from the assertion (seed 001: `claresia-`). */
-  groupPrefix?: string;
-  /** Okta's SAML app instance id: the `sub` of its Universal Logout JWTs for SAML apps. */
-  appInstanceId?: string;
-  /**
-   * The Okta org URL (e.g. `https://acme.okta.com`): the `iss` of Okta's Universal Logout JWTs for
-   * a SAML app, which Okta signs with the app's SAML signing key (the certificates above).
-   */
-  oktaOrgUrl?: string;
-  /** SAML sign-in switch; absent = follows the Okta OIDC switch (on when there is none). */
-  signInEnabled?: boolean;
-  /** JIT for SAML sign-ins; absent = follows the Okta OIDC switch (off when there is none). */
-  jitEnabled?: boolean;
-  updatedAt: string;
-}
+export * from './connection.js';
+import type { Connection } from './connection.js';
 
 export interface Workspace {
   id: string;
@@ -65,8 +29,13 @@ export interface Workspace {
   region: string;
   createdAt: string;
   updatedAt: string;
-  okta?: OktaConfig;
-  saml?: SamlConfig;
+  /**
+   * The workspace's IdP connections (OIDC or SAML, several live at once: a move from Okta to Entra,
+   * a merger). At most `MAX_CONNECTIONS`; ids unique. `okta` and `saml` are the connections the
+   * seeds' fixed URLs address (`/api/okta/…`, `/api/saml/{team_id}/…`, the admin `…/okta` and
+   * `…/saml` forms).
+   */
+  connections: Connection[];
   roles: Role[];
   defaultRole: string;
   roleMappings: { groups: GroupRoleMapping[]; roleValues: RoleValueMapping[] };
