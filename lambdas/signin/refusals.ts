@@ -74,6 +74,36 @@ export const REFUSALS = {
     title: 'The sign-in link does not name a workspace',
     fix: () => 'Start sign-in with your work email, or from the Okta dashboard tile, or with a link that carries team_id.',
   },
+  connection_not_found: {
+    status: 404,
+    title: 'This sign-in connection does not exist',
+    fix: () => 'Use the sign-in link shown in the connection\'s setup values, or ask a workspace admin which connection to use.',
+  },
+  connection_disabled: {
+    status: 403,
+    title: 'Sign-in through this connection is turned off',
+    fix: () => 'A workspace admin can turn sign-in on for this connection under Integrations, or you can sign in through another connection of the workspace.',
+  },
+  choose_connection: {
+    status: 409,
+    title: 'Choose how to sign in',
+    fix: () => 'This workspace signs in through several identity providers: start again from a link that names the connection, or with your work e-mail.',
+  },
+  tenant_mismatch: {
+    status: 403,
+    title: 'The ID token is from another Microsoft Entra tenant',
+    fix: () => "Check the Directory (tenant) ID of the workspace's Entra connection: it must be the tenant of the app registration users sign in to.",
+  },
+  hosted_domain_mismatch: {
+    status: 403,
+    title: 'This Google account is not in the workspace\'s Google Workspace domain',
+    fix: () => 'Sign in with your Google Workspace account of the domain the connection names, or ask an admin to correct the hosted domain.',
+  },
+  groups_overage: {
+    status: 403,
+    title: 'The identity provider sent too many groups to include them',
+    fix: () => "Assign groups to the app (Entra: Token configuration > groups assigned to the application), or provision group memberships by SCIM.",
+  },
   invalid_request: {
     status: 400,
     title: 'The sign-in request is malformed',
