@@ -17,7 +17,8 @@ import {
   type RefusalContext,
 } from '../core/refusals.js';
 import { RefusalRepo } from '../store/refusals.js';
-import { renderError, type Envelope } from './respond.js';
+import { isEnvelope, type Envelope } from './envelopes.js';
+import { renderError } from './respond.js';
 import { ROUTES } from './routes.js';
 
 /** An endpoint group's pure core: a typed request in, a response out. Errors are thrown. */
@@ -39,10 +40,19 @@ interface Refused {
 }
 
 /**
+ * The group's error envelope (envelopes.ts): one name, or a choice by request for a group whose
+ * routes speak different protocols (e.g. Universal Logout's API envelope beside RFC 8935's SSF one).
+ */
+export type EnvelopeChoice = Envelope | ((req: HttpRequest | undefined) => Envelope);
+
+/**
  * Assembles a group's Lambda handler: dependencies once per cold start, the API Gateway adapter,
  * request-scoped logging, the group's error envelope in one place, and the trace of every refusal.
  */
-export function makeHandler(envelope: Envelope, build: (deps: Deps) => App): LambdaHandler {
+export function makeHandler(envelope: EnvelopeChoice, build: (deps: Deps) => App): LambdaHandler {
+  // An unregistered envelope fails the cold start, not the first error.
+  if (typeof envelope === 'string' && !isEnvelope(envelope)) throw new Error(`No error envelope named "${envelope}" is registered.`);
+  const envelopeOf = typeof envelope === 'string' ? () => envelope : envelope;
   const deps = getDeps();
   const app = build(deps);
   const refusals = new RefusalRepo(deps.db, deps.now);
@@ -50,14 +60,15 @@ export function makeHandler(envelope: Envelope, build: (deps: Deps) => App): Lam
     const requestId = event.requestContext?.requestId;
     let res: HttpResponse;
     let refused: Refused | undefined;
+    let req: HttpRequest | undefined;
     try {
       try {
-        const req = fromApiGateway(event);
+        req = fromApiGateway(event);
         res = await app(req);
         const facts = refusalOf(res);
         if (facts || res.status === 401 || res.status === 403) refused = { status: res.status, ...(facts ? { facts } : {}) };
       } catch (err) {
-        res = renderError(err, envelope, deps.logger, requestId);
+        res = renderError(err, envelopeOf(req), deps.logger, requestId, req);
         const facts = refusalOf(err);
         if (facts || res.status === 401 || res.status === 403) {
           const exposed = err instanceof AppError && err.expose ? { code: err.code, message: err.message } : {};

@@ -1,3 +1,5 @@
+import { AppError } from '../core/errors.js';
+import { errorView, registerEnvelope, renderEnvelope } from '../platform/envelopes.js';
 import { escapeHtml as e, html, type HttpResponse } from '../platform/http.js';
 import type { ScimScope } from './scopes.js';
 
@@ -107,7 +109,26 @@ ${hidden(v.params)}
   return html(200, page('Approve Okta SCIM access', body), csp(v.formAction));
 }
 
+/** A refusal of the consent flow, shown as a page: it has a title as well as a message. */
+class PageRefusal extends AppError {
+  readonly title: string;
+  constructor(status: number, title: string, message: string) {
+    super(status, 'consent_refused', message);
+    this.title = title;
+  }
+}
+
+/**
+ * The consent flow's HTML envelope (platform/envelopes.ts). Only its own page refusals: anything
+ * else thrown by the group keeps the RFC 6749 §5.2 JSON envelope (`fallback: 'oauth'`).
+ */
+registerEnvelope(
+  'scim-oauth.page',
+  ({ error: err, message }) => (err instanceof PageRefusal ? html(err.status, page(err.title, `<h1>${e(err.title)}</h1><p>${e(message)}</p>`), csp("'none'")) : undefined),
+  { fallback: 'oauth' },
+);
+
 /** A refusal shown to the person in the browser (never redirected: RFC 6749 §4.1.2.1). */
 export function errorPage(status: number, title: string, message: string): HttpResponse {
-  return html(status, page(title, `<h1>${e(title)}</h1><p>${e(message)}</p>`), csp("'none'"));
+  return renderEnvelope('scim-oauth.page', errorView(new PageRefusal(status, title, message)));
 }
