@@ -4,15 +4,19 @@ import { ConditionFailed, type Db } from '../store/client.js';
 import { keys } from '../store/keys.js';
 import { SignInRefused } from '../signin/index.js';
 
-/** How long a user has between starting sign-in and coming back from Okta (seconds). */
+/** How long a user has between starting sign-in and coming back from the IdP (seconds). */
 export const STATE_TTL_SECONDS = 600;
 
 /** What the login step remembers for the callback. */
 export interface LoginState {
   readonly teamId: string;
-  /** The Okta issuer the flow was started against; the callback refuses if the workspace changed it since. */
+  /** The connection the flow was started through; the callback loads it by id. */
+  readonly connectionId: string;
+  /** The issuer the flow was started against; the callback refuses if the connection changed it since. */
   readonly issuer: string;
   readonly clientId: string;
+  /** The redirect URI sent to the authorize endpoint; the code exchange must send the same (RFC 6749 §4.1.3). */
+  readonly redirectUri: string;
   readonly initiatedBy: 'sp' | 'idp';
   /** A checked bridge-internal destination. */
   readonly returnTo?: string;
@@ -91,8 +95,11 @@ export class StateStore {
     if (!old || typeof old.ttl !== 'number' || old.ttl * 1000 <= this.now().getTime()) throw refuse();
     return {
       teamId: String(old.teamId),
+      // Flows started before connections existed went through the `okta` connection and its callback.
+      connectionId: typeof old.connectionId === 'string' ? old.connectionId : 'okta',
       issuer: String(old.issuer),
       clientId: String(old.clientId),
+      redirectUri: typeof old.redirectUri === 'string' ? old.redirectUri : '',
       initiatedBy: old.initiatedBy === 'idp' ? 'idp' : 'sp',
       ...(typeof old.returnTo === 'string' ? { returnTo: old.returnTo } : {}),
       createdAt: String(old.createdAt),

@@ -10,6 +10,8 @@ import { TokenRepo } from '../store/tokens.js';
 import { UserRepo } from '../store/users.js';
 import type { User } from '../core/model/user.js';
 import type { Workspace } from '../core/model/workspace.js';
+import { connectionPolicy, oktaOidcConnection, oktaSamlConnection, OKTA_OIDC_CONNECTION_ID, OKTA_SAML_CONNECTION_ID, type Connection } from '../core/model/connection.js';
+import { idpLabel } from './idp-label.js';
 import { refusalResponse } from './refuse.js';
 import { SignInRefused, type RefusalSubject } from './refusals.js';
 import { checkReturnTo, returnToUrl } from './return-to.js';
@@ -19,11 +21,18 @@ import { sealWithCode, SSO_CODE_TTL_SECONDS } from './sso-code.js';
 /** What a protocol adapter hands the core after it validated the IdP's response. */
 export interface SignInAssertion {
   readonly workspace: Workspace;
+  /** The connection the user came through (one of `workspace.connections`): its switches apply. */
+  readonly connection: Connection;
   readonly protocol: 'oidc' | 'saml';
-  /** The IdP's issuer (Okta org URL, SAML entity id), as configured for the workspace. */
+  /** The IdP's issuer (OIDC issuer, SAML entity id), as configured for the connection. */
   readonly issuer: string;
-  /** The IdP's stable subject: OIDC `sub` (the Okta user id), SAML NameID. */
+  /** The IdP's stable subject: OIDC `sub` (the Okta user id; Entra's pairwise id), SAML NameID. */
   readonly subject: string;
+  /**
+   * The id the IdP's SCIM client sends as `externalId`, to match a SCIM-provisioned user on the
+   * first sign-in: Okta's user id (= `sub`), Entra's object id (`oid`). Absent: OIDC `sub`.
+   */
+  readonly externalId?: string;
   readonly email?: string;
   /** Okta's `email_verified`; false is allowed but audited (seed 003). Absent = unknown. */
   readonly emailVerified?: boolean;
@@ -32,6 +41,11 @@ export interface SignInAssertion {
   readonly displayName?: string;
   /** IdP groups of the assertion (OIDC `groups` claim, SAML `groups` attribute, prefix-filtered). */
   readonly groups?: readonly string[];
+  /**
+   * The IdP left the groups out (Entra's overage form): roles then come from the SCIM-provisioned
+   * group memberships only, and the sign-in's audit record says so.
+   */
+  readonly groupsOverage?: boolean;
   /** A bridge-internal destination (`/admin`, SCIM OAuth consent); absent = the host app. */
   readonly returnTo?: string;
   /**
@@ -53,27 +67,33 @@ export interface SignInPolicy {
 }
 
 /**
- * The workspace's sign-in switches. Okta's "Enable Okta sign-in" and "Just-in-time provisioning"
- * (seed 000) govern OIDC; SAML follows the same switches when the Okta connection is also set up,
- * and otherwise is enabled by its own configuration, without JIT.
+ * The switches of the seeds' fixed connections (`okta` for OIDC, `saml` for SAML), for callers that
+ * address a protocol rather than a connection; off when the connection does not exist. A sign-in
+ * uses `connectionPolicy` of its own connection.
  */
 export function signInPolicy(w: Workspace, protocol: 'oidc' | 'saml'): SignInPolicy {
-  if (protocol === 'oidc') return { enabled: w.okta?.signInEnabled === true, jit: w.okta?.jitEnabled === true };
-  // SAML has its own switches (a SAML-only workspace has no Okta OIDC config), else the Okta ones.
-  return {
-    enabled: w.saml !== undefined && (w.saml.signInEnabled ?? w.okta?.signInEnabled ?? true),
-    jit: w.saml?.jitEnabled ?? w.okta?.jitEnabled === true,
-  };
+  const c = protocol === 'oidc' ? oktaOidcConnection(w) : oktaSamlConnection(w);
+  return c ? connectionPolicy(w, c) : { enabled: false, jit: false };
+}
+
+/**
+ * The refusal for a connection whose sign-in is off: `sign_in_disabled` for the seeds' `okta` and
+ * `saml` connections (as before connections existed), `connection_disabled` for the others.
+ */
+export function connectionDisabled(w: Workspace, c: Connection): SignInRefused {
+  const seed = c.id === OKTA_OIDC_CONNECTION_ID || c.id === OKTA_SAML_CONNECTION_ID;
+  const detail = seed ? `${idpLabel(c)} sign-in is turned off for workspace "${w.name}".` : `Sign-in through ${idpLabel(c)} (connection "${c.name}") is turned off for workspace "${w.name}".`;
+  return new SignInRefused(seed ? 'sign_in_disabled' : 'connection_disabled', detail);
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 // ---- ordered checks ----------------------------------------------------------------------------
 
-/** Sign-in must be turned on for the workspace and protocol. */
+/** Sign-in must be turned on for the connection (`connectionPolicy`). */
 function checkSignInEnabled(a: SignInAssertion): SignInPolicy {
-  const policy = signInPolicy(a.workspace, a.protocol);
-  if (!policy.enabled) throw new SignInRefused('sign_in_disabled', `Okta sign-in is turned off for workspace "${a.workspace.name}".`);
+  const policy = connectionPolicy(a.workspace, a.connection);
+  if (!policy.enabled) throw connectionDisabled(a.workspace, a.connection);
   return policy;
 }
 
@@ -84,15 +104,16 @@ function checkDestination(deps: Deps, a: SignInAssertion): string | undefined {
 
 /**
  * Finds the workspace member the assertion is about: the (issuer, subject) link recorded at an
- * earlier sign-in, then Okta's user id as SCIM `externalId` (OIDC `sub` is that id), then the
- * e-mail as userName or e-mail address (how SCIM-provisioned users are first matched).
+ * earlier sign-in, then the IdP's SCIM `externalId` (Okta: `sub`, the Okta user id; Entra: `oid`,
+ * the object id its SCIM client sends), then the e-mail as userName or e-mail address (how
+ * SCIM-provisioned users are first matched).
  */
 async function findMember(users: UserRepo, a: SignInAssertion): Promise<User | undefined> {
   const teamId = a.workspace.id;
   const linked = await users.findBySubject(teamId, a.issuer, a.subject);
   if (linked) return linked;
   if (a.protocol === 'oidc') {
-    const byExternal = await users.findByExternalId(teamId, a.subject);
+    const byExternal = await users.findByExternalId(teamId, a.externalId ?? a.subject);
     if (byExternal) return byExternal;
   }
   if (a.email) return users.findByEmail(teamId, a.email);
@@ -101,16 +122,18 @@ async function findMember(users: UserRepo, a: SignInAssertion): Promise<User | u
 
 /** Unknown users are created just in time when the workspace allows it; otherwise refused. */
 async function provisionIfAllowed(deps: Deps, req: HttpRequest, users: UserRepo, a: SignInAssertion, policy: SignInPolicy): Promise<User> {
+  const idp = idpLabel(a.connection);
   if (!policy.jit) {
     throw new SignInRefused(
       'user_not_provisioned',
-      `${a.email ?? a.subject} signed in to Okta, but no such user is provisioned in workspace "${a.workspace.name}" and Just-in-time provisioning is off.`,
+      `${a.email ?? a.subject} signed in to ${idp}, but no such user is provisioned in workspace "${a.workspace.name}" and Just-in-time provisioning is off.`,
     );
   }
   if (!a.email || !EMAIL.test(a.email)) {
-    throw new SignInRefused('email_missing', 'Okta sent no usable email address, so the account cannot be created just in time.');
+    throw new SignInRefused('email_missing', `${idp} sent no usable email address, so the account cannot be created just in time.`);
   }
-  const actor: Actor = { type: 'okta:jit', id: a.issuer, label: 'Okta just-in-time provisioning' };
+  // `okta:jit`, `entra:jit`, …: who created the user, by preset (core/audit.ts actor types).
+  const actor: Actor = { type: `${a.connection.preset}:jit`, id: a.issuer, label: `${idp} just-in-time provisioning` };
   const ctx = auditContextFrom(req, a.workspace.id, deps.config.REGION_ID, actor);
   const user = await users.createJit(ctx, a.workspace, {
     userName: a.email,
@@ -124,7 +147,7 @@ async function provisionIfAllowed(deps: Deps, req: HttpRequest, users: UserRepo,
   return user;
 }
 
-/** SCIM-deactivated users are refused: Okta unassigned or deactivated them (seed 000 testing step 5). */
+/** SCIM-deactivated users are refused: the IdP unassigned or deactivated them (seed 000 testing step 5). */
 function checkActive(user: User, a: SignInAssertion): void {
   if (!user.active) {
     throw new SignInRefused('user_deactivated', `The account ${user.userName} in workspace "${a.workspace.name}" is deactivated.`, { userId: user.id });
@@ -240,6 +263,7 @@ async function startSession(
       target: { type: 'user', id: user.id },
       after: {
         protocol: a.protocol,
+        connectionId: a.connection.id,
         issuer: a.issuer,
         subject: a.subject,
         email: a.email ?? null,
@@ -247,6 +271,8 @@ async function startSession(
         grants: access.grants,
         // Bounded: an audit item must stay far below DynamoDB's 400 KB item limit.
         groups: (a.groups ?? []).slice(0, 100),
+        // Entra's groups overage: the token named no groups, roles come from SCIM memberships only.
+        ...(a.groupsOverage ? { groupsOverage: true } : {}),
         sessionId: session.record.id,
         destination: destination ?? 'app',
         createdJustInTime,
@@ -255,14 +281,17 @@ async function startSession(
   );
   if (a.emailVerified === false) {
     // Seed 003: an unverified Okta email no longer blocks sign-in, but it is logged for the audit trail.
+    const okta = a.connection.preset === 'okta';
     items.push(
       auditPut(ctx, {
         action: 'sso.email_unverified',
         target: { type: 'user', id: user.id },
         after: {
-          warning: 'okta_email_unverified',
+          warning: okta ? 'okta_email_unverified' : 'email_unverified',
           email: a.email ?? null,
-          fix: 'In Okta admin, send the user a password reset: that flips emailVerified to true on the next sign-in.',
+          fix: okta
+            ? 'In Okta admin, send the user a password reset: that flips emailVerified to true on the next sign-in.'
+            : `Have ${idpLabel(a.connection)} verify the user's e-mail address.`,
         },
       }),
     );

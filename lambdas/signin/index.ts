@@ -3,7 +3,9 @@
  * and call `completeSignIn`; they throw `SignInRefused` for their own refusals and render them with
  * `refusalResponse`, so every refusal looks and is audited the same way.
  */
-export { completeSignIn, signInPolicy, type SignInAssertion, type SignInPolicy } from './complete.js';
+export { completeSignIn, connectionDisabled, signInPolicy, type SignInAssertion, type SignInPolicy } from './complete.js';
+export { renderChooser, type ChooserOption } from './chooser.js';
+export { idpLabel } from './idp-label.js';
 export { refusalResponse } from './refuse.js';
 export { REFUSALS, SignInRefused, type RefusalCode, type RefusalSubject } from './refusals.js';
 export { checkReturnTo, returnToUrl } from './return-to.js';
