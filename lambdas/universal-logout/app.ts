@@ -11,12 +11,13 @@ import { AuditRepo } from '../store/audit.js';
 import { TokenRepo } from '../store/tokens.js';
 import { UserRepo } from '../store/users.js';
 import { WorkspaceRepo } from '../store/workspaces.js';
+import type { OidcConnection } from '../core/model/connection.js';
 import type { Workspace } from '../core/model/workspace.js';
 import { router } from '../platform/router.js';
 import { TokenCheckFailed, type CheckName } from './checks/errors.js';
 import { JtiReplayed } from './checks/replay.js';
 import { normalizeIssuer } from './checks/issuer.js';
-import { checkSubject, setClaimants } from './checks/subject.js';
+import { checkSubject, oidcConnectionsTo, setClaimants, type Claimant } from './checks/subject.js';
 import { samlCertificateKeys } from './saml-keys.js';
 import { GTR_TYP, SET_TYP } from './checks/typ.js';
 import { JtiStore } from './jti-store.js';
@@ -46,6 +47,18 @@ const CHECK_CAUSES: Record<CheckName, string> = {
 /** What a `jti` is bound to: the endpoint and the whole body (a retry of the same request hashes alike). */
 function requestHash(req: HttpRequest): string {
   return createHash('sha256').update(`${req.path}\n${req.body}`).digest('base64url');
+}
+
+/**
+ * What a Universal Logout revokes in one workspace: `partial` when the OIDC connection the token
+ * names has Okta's partial-support switch on (every one, if several: a logout errs on revoking).
+ * A SAML app's token follows the workspace's OIDC connection(s) to the same org, as the one switch
+ * did before connections; with none, `full`.
+ */
+export function logoutModeOf(c: Claimant, issuer: string): LogoutMode {
+  const named = c.connections.filter((x): x is OidcConnection => x.protocol === 'oidc');
+  const switches = named.length > 0 ? named : oidcConnectionsTo(c.workspace, issuer);
+  return switches.length > 0 && switches.every((x) => x.partialLogout) ? 'partial' : 'full';
 }
 
 /** Longest Universal Logout JWT lifetime accepted: Okta sends 5 minutes; the replay guard keeps jtis this long. */
@@ -131,14 +144,11 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
   }
 
   /** Logs out each user in its workspace; each logout's event leaves with its audit record (one per user). */
-  async function logOut(req: HttpRequest, actor: Actor, targets: { w: Workspace; userIds: string[] }[], modeOf: (w: Workspace) => LogoutMode) {
+  async function logOut(req: HttpRequest, actor: Actor, targets: { w: Workspace; userIds: string[]; mode: LogoutMode }[]) {
     const repos = { tokens: await tokens(), audit };
     const results: { r: LogoutResult; mode: LogoutMode }[] = await Promise.all(
-      targets.flatMap(({ w, userIds }) =>
-        userIds.map(async (userId) => {
-          const mode = modeOf(w);
-          return { r: await logOutUser(repos, auditContextFrom(req, w.id, deps.config.REGION_ID, actor), userId, mode), mode };
-        }),
+      targets.flatMap(({ w, userIds, mode }) =>
+        userIds.map(async (userId) => ({ r: await logOutUser(repos, auditContextFrom(req, w.id, deps.config.REGION_ID, actor), userId, mode), mode })),
       ),
     );
     return results;
@@ -159,7 +169,7 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
         typ: GTR_TYP,
         audience: `${deps.config.API_URL}${UNIVERSAL_LOGOUT_PATH}`,
         times: { requireExp: true, maxLifetimeSeconds: GTR_MAX_LIFETIME_SECONDS },
-        claimants: (unverified, issuer, connected) => checkSubject(unverified.sub, issuer, connected),
+        claimants: (unverified, issuer, workspaces) => checkSubject(unverified.sub, { issuer, workspaces }),
         // The body names the user and is not signed: the jti is bound to it.
         requestHash: requestHash(req),
       },
@@ -168,12 +178,14 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
     const loggedOut: HttpResponse = { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
     return processOnce(verified, async () => {
       const subject = parseLogoutBody(req.body);
-      const targets = (await Promise.all(verified.workspaces.map(async (w) => ({ w, userIds: await resolveUsers(users, w, subject) })))).filter(
-        (t) => t.userIds.length > 0,
-      );
+      const targets = (
+        await Promise.all(
+          verified.claimants.map(async (c) => ({ w: c.workspace, userIds: await resolveUsers(users, c.workspace, subject), mode: logoutModeOf(c, verified.issuer) })),
+        )
+      ).filter((t) => t.userIds.length > 0);
       if (targets.length === 0) throw new NotFound(`No user of this workspace matches the ${subject.format} subject.`);
       const actor: Actor = { type: 'okta:universal-logout', id: verified.jti, label: verified.issuer };
-      await logOut(req, actor, targets, (w) => (w.okta?.partialLogout ? 'partial' : 'full'));
+      await logOut(req, actor, targets);
       return loggedOut;
     }, loggedOut);
   }
@@ -181,8 +193,8 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
   /**
    * `POST /api/okta/ssf/events`: a Security Event Token pushed per RFC 8935. Verified like a logout
    * JWT (typ `secevent+jwt`, org JWKS, `aud` = this URL, `jti` de-duplicated); a duplicate delivery
-   * is acknowledged again without reprocessing. Only workspaces with `okta.sharedSignalsEnabled`
-   * act on it. Unknown users and other event types are acknowledged too (RFC 8935 §2.3: errors
+   * is acknowledged again without reprocessing. Only workspaces with an OIDC connection to the
+   * transmitter that has `sharedSignalsEnabled` act on it. Unknown users and other event types are acknowledged too (RFC 8935 §2.3: errors
    * are for SETs that cannot be parsed or validated, not for event outcomes).
    */
   async function sharedSignals(req: HttpRequest, facts: VerifyFacts): Promise<HttpResponse> {
@@ -201,15 +213,15 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
           times: { requireExp: false, maxLifetimeSeconds: SET_MAX_AGE_SECONDS },
           claimants: (_unverified, issuer, connected) => {
             const claimants = setClaimants(issuer, connected);
-            if (claimants.length === 0) throw new TokenCheckFailed('checkIssuer', `No workspace has an Okta OIDC connection to ${issuer}; Shared Signals needs one.`, 'invalid_issuer');
+            if (claimants.length === 0) throw new TokenCheckFailed('checkIssuer', `No workspace has an OIDC connection to ${issuer}; Shared Signals needs one.`, 'invalid_issuer');
             return claimants;
           },
           // Refusals the transmitter may retry once fixed are decided here, before the jti is
           // consumed, so the retry of the same SET is processed, not acknowledged as a duplicate
           // (review #11). A malformed SET is refused here too: it never consumes its jti.
-          accept: (workspaces, claims) => {
+          accept: (claimants, claims) => {
             sessionRevokedEvents(claims);
-            const enabled = workspaces.filter((w) => w.okta?.sharedSignalsEnabled === true);
+            const enabled = claimants.filter((c) => c.connections.some((x) => x.protocol === 'oidc' && x.sharedSignalsEnabled));
             if (enabled.length === 0) {
               throw new SetRejected('access_denied', `No workspace connected to ${normalizeIssuer(String(claims.iss))} has Shared Signals enabled.`, { refusalCause: 'disabled' });
             }
@@ -227,14 +239,14 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
       const enabled = verified.workspaces;
       const { revoked, ignored } = sessionRevokedEvents(verified.claims);
       if (ignored.length > 0) deps.logger.info('ignored SET events', { issuer: verified.issuer, jti: verified.jti, ignored });
-      const targets: { w: Workspace; userIds: string[] }[] = [];
+      const targets: { w: Workspace; userIds: string[]; mode: LogoutMode }[] = [];
       for (const event of revoked) {
         for (const w of enabled) {
           const userIds = await resolveUsers(users, w, event.subject);
-          if (userIds.length > 0) targets.push({ w, userIds });
+          if (userIds.length > 0) targets.push({ w, userIds, mode: 'sessions' });
         }
       }
-      if (targets.length > 0) await logOut(req, { type: 'okta:ssf', id: verified.jti, label: verified.issuer }, targets, () => 'sessions');
+      if (targets.length > 0) await logOut(req, { type: 'okta:ssf', id: verified.jti, label: verified.issuer }, targets);
       return accepted;
     }, accepted);
   }

@@ -34,11 +34,11 @@ export interface VerifyPolicy {
    */
   readonly claimants: (unverified: JWTPayload, issuer: string, connected: readonly Workspace[]) => Claimant[];
   /**
-   * Runs on the authentic token before its `jti` is consumed and returns the workspaces to act in,
+   * Runs on the authentic token before its `jti` is consumed and returns the claimants to act in,
    * or throws a refusal. A refusal here leaves the `jti` unused, so the transmitter's retry of the
    * same token is processed once the cause is fixed (review #11).
    */
-  readonly accept?: (workspaces: Workspace[], claims: JWTPayload) => Workspace[];
+  readonly accept?: (claimants: Claimant[], claims: JWTPayload) => Claimant[];
   /** Hash of the whole request, to which the `jti` is bound (`JtiStore`). */
   readonly requestHash: string;
 }
@@ -54,6 +54,8 @@ export interface VerifiedJwt {
   readonly claims: JWTPayload;
   /** The workspaces the token acts in: claimants whose own keys verified it (then `accept`). */
   readonly workspaces: Workspace[];
+  /** The same, each with the connections the token names in it. */
+  readonly claimants: Claimant[];
   /** Claimants dropped because their key set could not be fetched. */
   readonly unavailable: UnavailableKeys[];
 }
@@ -80,6 +82,7 @@ function header(jwt: string): ProtectedHeaderParameters {
   }
 }
 
+/** The claims before the signature is checked: only to pick the issuer and the claimants. */
 function unverifiedClaims(jwt: string): JWTPayload {
   try {
     return decodeJwt(jwt);
@@ -138,9 +141,10 @@ export async function verifySignedJwt(jwt: string, env: VerifyEnv, policy: Verif
   const { claims } = verified;
   checkAudience(claims.aud, policy.audience);
   const nowSeconds = Math.floor(env.now().getTime() / 1000);
-  const until = checkTimes(claims, nowSeconds, policy.times);
-  const workspaces = policy.accept ? policy.accept(verified.workspaces, claims) : verified.workspaces;
+  const until = checkTimes(claims, { nowSeconds, rules: policy.times });
+  const accepted = policy.accept ? policy.accept(verified.claimants, claims) : verified.claimants;
+  const workspaces = accepted.map((c) => c.workspace);
   facts.teamIds = workspaces.map((w) => w.id);
-  const { jti, state } = await checkNotReplayed(env.jtis, connected.issuer, claims.jti, until, nowSeconds, policy.requestHash);
-  return { issuer: connected.issuer, jti, replay: state, claims, workspaces, unavailable: verified.unavailable };
+  const { jti, state } = await checkNotReplayed(claims.jti, { store: env.jtis, issuer: connected.issuer, untilSeconds: until, nowSeconds, requestHash: policy.requestHash });
+  return { issuer: connected.issuer, jti, replay: state, claims, workspaces, claimants: accepted, unavailable: verified.unavailable };
 }

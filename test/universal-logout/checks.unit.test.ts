@@ -12,7 +12,7 @@ import { checkSignature } from '../../lambdas/universal-logout/checks/signature.
 import { checkSubject } from '../../lambdas/universal-logout/checks/subject.js';
 import { CLOCK_SKEW_SECONDS, checkTimes } from '../../lambdas/universal-logout/checks/times.js';
 import { checkTyp, GTR_TYP, SET_TYP } from '../../lambdas/universal-logout/checks/typ.js';
-import type { Workspace } from '../../lambdas/core/model/workspace.js';
+import type { OidcConnection, SamlConnection, Workspace } from '../../lambdas/core/model/workspace.js';
 import { b64json, startLocalOktaOrg, type LocalOktaOrg } from '../fixtures/logout/okta-org.js';
 
 /** Runs `fn` and returns the check that refused it. */
@@ -35,6 +35,7 @@ function ws(over: Partial<Workspace> & { id: string }): Workspace {
     region: 'us',
     createdAt: now,
     updatedAt: now,
+    connections: [],
     roles: [],
     defaultRole: 'member',
     roleMappings: { groups: [], roleValues: [] },
@@ -43,7 +44,12 @@ function ws(over: Partial<Workspace> & { id: string }): Workspace {
   };
 }
 
-const okta = (clientId: string, issuer = ISSUER) => ({
+const okta = (clientId: string, issuer = ISSUER): OidcConnection => ({
+  id: 'okta',
+  name: 'Okta',
+  preset: 'okta',
+  protocol: 'oidc',
+  emailDomains: [],
   domain: new URL(issuer).host,
   issuer,
   clientId,
@@ -52,6 +58,7 @@ const okta = (clientId: string, issuer = ISSUER) => ({
   jitEnabled: false,
   partialLogout: false,
   sharedSignalsEnabled: false,
+  createdAt: '',
   updatedAt: '',
 });
 
@@ -82,7 +89,7 @@ describe('checkAlg', () => {
 });
 
 describe('checkIssuer', () => {
-  const a = ws({ id: 'a', okta: okta('client-a') });
+  const a = ws({ id: 'a', connections: [okta('client-a')] });
   const load = async (iss: string) => (iss === ISSUER ? [a] : []);
 
   it('returns the connected workspaces, ignoring a trailing slash', async () => {
@@ -93,36 +100,49 @@ describe('checkIssuer', () => {
     expect(await refusedBy(() => checkIssuer(undefined, load))).toMatchObject({ check: 'checkIssuer' });
   });
   it('refuses a lookup hit whose workspace no longer trusts the issuer (stale lookup item)', async () => {
-    const moved = ws({ id: 'b', okta: okta('client-b', 'https://other.okta.com') });
+    const moved = ws({ id: 'b', connections: [okta('client-b', 'https://other.okta.com')] });
     expect(await refusedBy(() => checkIssuer(ISSUER, async () => [moved]))).toMatchObject({ check: 'checkIssuer' });
   });
 });
 
 describe('checkSubject', () => {
-  const a = ws({ id: 'a', okta: okta('client-a') });
-  const b = ws({ id: 'b', okta: okta('client-b') });
-  const saml = { idpSsoUrl: 'https://x', idpEntityId: 'http://www.okta.com/exk1', idpCertificates: ['pem-s'], allowIdpInitiated: true, appInstanceId: '0oa-saml', updatedAt: '' };
-  const s = ws({ id: 's', saml: { ...saml, oktaOrgUrl: ISSUER } });
+  const a = ws({ id: 'a', connections: [okta('client-a')] });
+  const b = ws({ id: 'b', connections: [okta('client-b')] });
+  const saml: SamlConnection = {
+    id: 'saml',
+    name: 'Okta SAML',
+    preset: 'okta',
+    protocol: 'saml',
+    emailDomains: [],
+    idpSsoUrl: 'https://x',
+    idpEntityId: 'http://www.okta.com/exk1',
+    idpCertificates: ['pem-s'],
+    allowIdpInitiated: true,
+    appInstanceId: '0oa-saml',
+    createdAt: '',
+    updatedAt: '',
+  };
+  const s = ws({ id: 's', connections: [{ ...saml, oktaOrgUrl: ISSUER }] });
   const ids = (cs: { workspace: Workspace }[]) => cs.map((c) => c.workspace.id);
 
   it('picks the workspace whose OIDC client id is the sub (one org, several workspaces), trusting the org JWKS', () => {
-    const picked = checkSubject('client-b', ISSUER, [a, b, s]);
+    const picked = checkSubject('client-b', { issuer: ISSUER, workspaces: [a, b, s] });
     expect(ids(picked)).toEqual(['b']);
     expect(picked[0]!.keys).toEqual([{ kind: 'org-jwks', issuer: ISSUER }]);
   });
   it('matches a SAML app instance id, trusting only that workspace’s own certificates (review #1)', () => {
-    const picked = checkSubject('0oa-saml', `${ISSUER}/`, [a, b, s]);
+    const picked = checkSubject('0oa-saml', { issuer: `${ISSUER}/`, workspaces: [a, b, s] });
     expect(ids(picked)).toEqual(['s']);
     expect(picked[0]!.keys).toEqual([{ kind: 'saml-certificates', teamId: 's', certificates: ['pem-s'] }]);
   });
   it('needs the app to live in the token’s org: a SAML app of another org or a client id of another org does not match', async () => {
-    const elsewhere = ws({ id: 'e', saml: { ...saml, oktaOrgUrl: 'https://other.okta.com' }, okta: okta('client-e', 'https://other.okta.com') });
-    expect(await refusedBy(() => checkSubject('0oa-saml', ISSUER, [elsewhere]))).toMatchObject({ check: 'checkSubject' });
-    expect(await refusedBy(() => checkSubject('client-e', ISSUER, [elsewhere]))).toMatchObject({ check: 'checkSubject' });
+    const elsewhere = ws({ id: 'e', connections: [{ ...saml, oktaOrgUrl: 'https://other.okta.com' }, okta('client-e', 'https://other.okta.com')] });
+    expect(await refusedBy(() => checkSubject('0oa-saml', { issuer: ISSUER, workspaces: [elsewhere] }))).toMatchObject({ check: 'checkSubject' });
+    expect(await refusedBy(() => checkSubject('client-e', { issuer: ISSUER, workspaces: [elsewhere] }))).toMatchObject({ check: 'checkSubject' });
   });
   it('refuses an unknown or missing sub', async () => {
-    expect(await refusedBy(() => checkSubject('client-z', ISSUER, [a, b]))).toMatchObject({ check: 'checkSubject' });
-    expect(await refusedBy(() => checkSubject(undefined, ISSUER, [a]))).toMatchObject({ check: 'checkSubject' });
+    expect(await refusedBy(() => checkSubject('client-z', { issuer: ISSUER, workspaces: [a, b] }))).toMatchObject({ check: 'checkSubject' });
+    expect(await refusedBy(() => checkSubject(undefined, { issuer: ISSUER, workspaces: [a] }))).toMatchObject({ check: 'checkSubject' });
   });
 });
 
@@ -145,24 +165,24 @@ describe('checkTimes', () => {
   const claims = (over: JWTPayload): JWTPayload => ({ iat: now, nbf: now - 300, exp: now + 300, ...over });
 
   it('accepts Okta’s ±5 minutes and returns exp plus skew as the replay horizon', () => {
-    expect(checkTimes(claims({}), now, rules)).toBe(now + 300 + CLOCK_SKEW_SECONDS);
+    expect(checkTimes(claims({}), { nowSeconds: now, rules })).toBe(now + 300 + CLOCK_SKEW_SECONDS);
   });
   it('tolerates 5 minutes of clock skew on exp, nbf and iat', () => {
-    expect(() => checkTimes(claims({ exp: now - 299 }), now, rules)).not.toThrow();
-    expect(() => checkTimes(claims({ nbf: now + 299, iat: now + 299 }), now, rules)).not.toThrow();
+    expect(() => checkTimes(claims({ exp: now - 299 }), { nowSeconds: now, rules })).not.toThrow();
+    expect(() => checkTimes(claims({ nbf: now + 299, iat: now + 299 }), { nowSeconds: now, rules })).not.toThrow();
   });
   it('refuses an expired token, a future nbf or iat beyond the skew, and missing exp or iat', async () => {
     for (const c of [claims({ exp: now - 301 }), claims({ nbf: now + 301 }), claims({ iat: now + 301 }), claims({ exp: undefined }), claims({ iat: undefined })]) {
-      expect(await refusedBy(() => checkTimes(c, now, rules))).toMatchObject({ check: 'checkTimes' });
+      expect(await refusedBy(() => checkTimes(c, { nowSeconds: now, rules }))).toMatchObject({ check: 'checkTimes' });
     }
   });
   it('refuses a token that claims to live longer than allowed (the replay guard must outlive it)', async () => {
-    expect(await refusedBy(() => checkTimes(claims({ exp: now + 7200 }), now, rules))).toMatchObject({ check: 'checkTimes' });
+    expect(await refusedBy(() => checkTimes(claims({ exp: now + 7200 }), { nowSeconds: now, rules }))).toMatchObject({ check: 'checkTimes' });
   });
   it('bounds a SET without exp by its iat', async () => {
     const set = { requireExp: false, maxLifetimeSeconds: 600 };
-    expect(checkTimes({ iat: now - 10 }, now, set)).toBe(now - 10 + 600 + CLOCK_SKEW_SECONDS);
-    expect(await refusedBy(() => checkTimes({ iat: now - 1000 }, now, set))).toMatchObject({ check: 'checkTimes' });
+    expect(checkTimes({ iat: now - 10 }, { nowSeconds: now, rules: set })).toBe(now - 10 + 600 + CLOCK_SKEW_SECONDS);
+    expect(await refusedBy(() => checkTimes({ iat: now - 1000 }, { nowSeconds: now, rules: set }))).toMatchObject({ check: 'checkTimes' });
   });
 });
 

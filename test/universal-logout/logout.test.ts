@@ -11,7 +11,7 @@ import type { Deps } from '../../lambdas/platform/deps.js';
 import type { TokenRepo } from '../../lambdas/store/tokens.js';
 import type { User } from '../../lambdas/core/model/user.js';
 import type { UserRepo } from '../../lambdas/store/users.js';
-import type { Workspace } from '../../lambdas/core/model/workspace.js';
+import { oktaOidcConnection, type Workspace } from '../../lambdas/core/model/workspace.js';
 import { b64json, logoutClaims, startLocalOktaOrg, type LocalOktaOrg, type SignOptions } from '../fixtures/logout/okta-org.js';
 import { fill } from '../fixtures/logout/fixtures.js';
 import { api, type ApiClient, type ApiResponse } from '../support/http.js';
@@ -63,7 +63,7 @@ async function inactive(token: string): Promise<boolean> {
 const aud = () => `${stack.url}/api/okta/universal-logout`;
 const emailBody = (email: string) => ({ sub_id: { format: 'email', email } });
 
-async function signed(sub = ws.a.okta!.clientId, over: Record<string, unknown> = {}, opts?: SignOptions): Promise<string> {
+async function signed(sub = oktaOidcConnection(ws.a)!.clientId, over: Record<string, unknown> = {}, opts?: SignOptions): Promise<string> {
   return org.sign({ ...logoutClaims(org, { aud: aud(), sub }), ...over }, opts);
 }
 
@@ -166,7 +166,7 @@ describe('Universal Logout: a valid request', () => {
     const inB = await newUser(ws.b, 'shared@example.com');
     const ta = await mintAll(ws.a, inA, ['session']);
     const tb = await mintAll(ws.b, inB, ['session']);
-    expect((await logout(await signed(ws.b.okta!.clientId), emailBody('shared@example.com'))).status).toBe(204);
+    expect((await logout(await signed(oktaOidcConnection(ws.b)!.clientId), emailBody('shared@example.com'))).status).toBe(204);
     expect(await inactive(tb.get('session')!)).toBe(true);
     expect(await inactive(ta.get('session')!)).toBe(false);
   });
@@ -174,7 +174,7 @@ describe('Universal Logout: a valid request', () => {
   it('revokes only refresh tokens in partial-support mode', async () => {
     const u = await newUser(ws.partial, 'partial@example.com');
     const t = await mintAll(ws.partial, u);
-    expect((await logout(await signed(ws.partial.okta!.clientId), emailBody('partial@example.com'))).status).toBe(204);
+    expect((await logout(await signed(oktaOidcConnection(ws.partial)!.clientId), emailBody('partial@example.com'))).status).toBe(204);
     expect(await inactive(t.get('oauth-refresh')!)).toBe(true);
     for (const kind of ['session', 'api', 'mcp', 'oauth-access'] as const) expect(await inactive(t.get(kind)!)).toBe(false);
   });

@@ -9,7 +9,7 @@ import type { Deps } from '../../lambdas/platform/deps.js';
 import type { TokenRepo } from '../../lambdas/store/tokens.js';
 import type { User } from '../../lambdas/core/model/user.js';
 import type { UserRepo } from '../../lambdas/store/users.js';
-import type { Workspace } from '../../lambdas/core/model/workspace.js';
+import { oktaOidcConnection, type Workspace } from '../../lambdas/core/model/workspace.js';
 import { fill } from '../fixtures/logout/fixtures.js';
 import { startLocalOktaOrg, type LocalOktaOrg, type SignOptions } from '../fixtures/logout/okta-org.js';
 import { api, type ApiClient, type ApiResponse } from '../support/http.js';
@@ -160,7 +160,7 @@ describe('Shared Signals: refusals (RFC 8935 §2.4, 400 {err, description})', ()
   });
   it('refuses an org whose workspaces have not enabled Shared Signals', async () => {
     await expectErr(await push(await signSet(quietOrg, setClaims(quietOrg, 'x'))), 'access_denied');
-    expect(disabled.okta?.sharedSignalsEnabled).toBe(false);
+    expect(oktaOidcConnection(disabled)?.sharedSignalsEnabled).toBe(false);
   });
   it('refuses a SET without events', async () => {
     const claims = setClaims(org, 'x');

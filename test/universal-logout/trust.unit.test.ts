@@ -6,7 +6,7 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CompactVerifyGetKey, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KeySetUnavailable } from '../../lambdas/platform/jwks.js';
-import type { Workspace } from '../../lambdas/core/model/workspace.js';
+import type { OidcConnection, SamlConnection, Workspace } from '../../lambdas/core/model/workspace.js';
 import { TokenCheckFailed } from '../../lambdas/universal-logout/checks/errors.js';
 import { checkSignatureOfClaimants } from '../../lambdas/universal-logout/checks/signature.js';
 import { keySourceId, setClaimants, type Claimant, type KeySource } from '../../lambdas/universal-logout/checks/subject.js';
@@ -14,7 +14,7 @@ import { keySourceId, setClaimants, type Claimant, type KeySource } from '../../
 const ISSUER = 'https://acme.okta.com';
 
 function ws(id: string, over: Partial<Workspace> = {}): Workspace {
-  return { id, name: id, region: 'us', createdAt: '', updatedAt: '', roles: [], defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [], ...over };
+  return { id, name: id, region: 'us', createdAt: '', updatedAt: '', connections: [], roles: [], defaultRole: 'member', roleMappings: { groups: [], roleValues: [] }, emailDomains: [], ...over };
 }
 
 let mine: { privateKey: CryptoKey; jwk: JWK };
@@ -40,7 +40,7 @@ function keysOf(sets: Record<string, JWK[] | 'unreachable'>, calls: Map<string, 
 }
 
 const saml = (teamId: string): KeySource => ({ kind: 'saml-certificates', teamId, certificates: [] });
-const claimant = (id: string, ...keys: KeySource[]): Claimant => ({ workspace: ws(id), keys });
+const claimant = (id: string, ...keys: KeySource[]): Claimant => ({ workspace: ws(id), keys, connections: [] });
 
 beforeAll(async () => {
   mine = await keyPair('mine');
@@ -95,9 +95,40 @@ describe('checkSignatureOfClaimants', () => {
 
 describe('setClaimants', () => {
   it('names the workspaces whose own OIDC connection is to the org, each trusting that org’s JWKS; SAML-only workspaces are not claimants', () => {
-    const okta = { domain: 'acme.okta.com', issuer: `${ISSUER}/`, clientId: 'c', clientSecretName: 'x', signInEnabled: true, jitEnabled: false, partialLogout: false, sharedSignalsEnabled: true, updatedAt: '' };
-    const samlOnly = ws('s', { saml: { idpSsoUrl: 'https://x', idpEntityId: 'e', idpCertificates: [], allowIdpInitiated: true, oktaOrgUrl: ISSUER, appInstanceId: '0oa', updatedAt: '' } });
-    const out = setClaimants(ISSUER, [ws('o', { okta }), samlOnly, ws('elsewhere', { okta: { ...okta, issuer: 'https://other.okta.com' } })]);
+    const okta: OidcConnection = {
+      id: 'okta',
+      name: 'Okta',
+      preset: 'okta',
+      protocol: 'oidc',
+      emailDomains: [],
+      domain: 'acme.okta.com',
+      issuer: `${ISSUER}/`,
+      clientId: 'c',
+      clientSecretName: 'x',
+      signInEnabled: true,
+      jitEnabled: false,
+      partialLogout: false,
+      sharedSignalsEnabled: true,
+      createdAt: '',
+      updatedAt: '',
+    };
+    const saml: SamlConnection = {
+      id: 'saml',
+      name: 'Okta SAML',
+      preset: 'okta',
+      protocol: 'saml',
+      emailDomains: [],
+      idpSsoUrl: 'https://x',
+      idpEntityId: 'e',
+      idpCertificates: ['pem'],
+      allowIdpInitiated: true,
+      oktaOrgUrl: ISSUER,
+      appInstanceId: '0oa',
+      createdAt: '',
+      updatedAt: '',
+    };
+    const samlOnly = ws('s', { connections: [saml] });
+    const out = setClaimants(ISSUER, [ws('o', { connections: [okta] }), samlOnly, ws('elsewhere', { connections: [{ ...okta, issuer: 'https://other.okta.com' }] })]);
     expect(out.map((c) => [c.workspace.id, c.keys])).toEqual([['o', [{ kind: 'org-jwks', issuer: ISSUER }]]]);
   });
 });

@@ -1,3 +1,4 @@
+import { checkFactory, isMalformedClaim, type CheckRefusal } from '../../core/checks/index.js';
 import { ApiError } from '../../core/errors.js';
 
 /** The named authentication steps of a signed-JWT request, in the order they run. */
@@ -35,3 +36,26 @@ export class TokenCheckFailed extends ApiError {
     this.setError = setError;
   }
 }
+
+/** The SET error code of a failed shared claim check (`lambdas/core/checks/jwt.ts`). */
+const SET_ERROR_OF_CHECK: Partial<Record<CheckName, SetErrorCode>> = {
+  checkAlg: 'invalid_key',
+  checkIssuer: 'invalid_issuer',
+  checkAudience: 'invalid_audience',
+};
+
+/** The SET error code of a refusal code that says more than its check (a key, not the signature, is at fault). */
+const SET_ERROR_OF_CODE: Readonly<Record<string, SetErrorCode>> = {
+  key_unknown: 'invalid_key',
+  alg_not_allowed: 'invalid_key',
+  replayed: 'authentication_failed',
+};
+
+/** Maps a refusal of a named check to the 401 (and its RFC 8935 code). */
+export function tokenCheckFailed(check: CheckName, refusal: CheckRefusal): TokenCheckFailed {
+  const setError = SET_ERROR_OF_CHECK[check] ?? SET_ERROR_OF_CODE[refusal.code] ?? (isMalformedClaim(refusal.code) ? 'invalid_request' : 'authentication_failed');
+  return new TokenCheckFailed(check, refusal.message, setError, { cause: refusal });
+}
+
+/** The named checks of signed logout JWTs and SETs (`lambdas/core/checks/pipeline.ts`). */
+export const tokenCheck = checkFactory<CheckName>(tokenCheckFailed);

@@ -1,8 +1,9 @@
 import { compactVerify, errors, type CompactVerifyGetKey, type JWTPayload } from 'jose';
 import { KeySetUnavailable } from '../../platform/jwks.js';
 import type { Workspace } from '../../core/model/workspace.js';
+import { CheckRefusal } from '../../core/checks/index.js';
 import { ALLOWED_ALGS } from './alg.js';
-import { TokenCheckFailed } from './errors.js';
+import { tokenCheck, TokenCheckFailed } from './errors.js';
 import { keySourceId, type Claimant, type KeySource } from './subject.js';
 
 /**
@@ -12,7 +13,7 @@ import { keySourceId, type Claimant, type KeySource } from './subject.js';
  * makes the key set refetch once (rate-limited by jose's cooldown) so Okta's key rotation works.
  * A key set that cannot be fetched is a 503 (retry later), not a 401.
  */
-export async function checkSignature(jwt: string, keys: CompactVerifyGetKey): Promise<JWTPayload> {
+export const checkSignature = tokenCheck('checkSignature', async (jwt: string, keys: CompactVerifyGetKey): Promise<JWTPayload> => {
   let payload: Uint8Array;
   try {
     payload = (await verifyWithAnyMatchingKey(jwt, keys)).payload;
@@ -24,24 +25,24 @@ export async function checkSignature(jwt: string, keys: CompactVerifyGetKey): Pr
       throw new KeySetUnavailable('The identity provider key set could not be fetched.', { cause: err });
     }
     if (err instanceof errors.JWKSNoMatchingKey) {
-      throw new TokenCheckFailed('checkSignature', 'No key of the org key set matches the JWT (unknown kid).', 'invalid_key', { cause: err });
+      throw new CheckRefusal('key_unknown', 'No key of the org key set matches the JWT (unknown kid).', { cause: err });
     }
     if (err instanceof errors.JOSEAlgNotAllowed) {
-      throw new TokenCheckFailed('checkSignature', 'The JWT algorithm is not allowed.', 'invalid_key', { cause: err });
+      throw new CheckRefusal('alg_not_allowed', 'The JWT algorithm is not allowed.', { cause: err });
     }
-    throw new TokenCheckFailed('checkSignature', 'The JWT signature is invalid.', 'authentication_failed', { cause: err });
+    throw new CheckRefusal('signature_mismatch', 'The JWT signature is invalid.', { cause: err });
   }
   let claims: unknown;
   try {
     claims = JSON.parse(new TextDecoder().decode(payload));
   } catch (err) {
-    throw new TokenCheckFailed('checkSignature', 'The JWT payload is not JSON.', 'invalid_request', { cause: err });
+    throw new CheckRefusal('payload_invalid', 'The JWT payload is not JSON.', { cause: err });
   }
   if (!claims || typeof claims !== 'object' || Array.isArray(claims)) {
-    throw new TokenCheckFailed('checkSignature', 'The JWT payload is not a JSON object.', 'invalid_request');
+    throw new CheckRefusal('payload_invalid', 'The JWT payload is not a JSON object.');
   }
   return claims as JWTPayload;
-}
+});
 
 /**
  * jose refuses to pick among several keys when the JWT has no `kid`; it hands them over instead
@@ -76,6 +77,8 @@ export interface ClaimantsVerified {
   readonly claims: JWTPayload;
   /** The claimants whose own keys verified the token: the only workspaces the token may act in. */
   readonly workspaces: Workspace[];
+  /** Those claimants, with the connections the token names in each. */
+  readonly claimants: Claimant[];
   /** Claimants whose key set was unreachable (they are not acted in; the others still are). */
   readonly unavailable: UnavailableKeys[];
 }
@@ -116,7 +119,8 @@ export async function checkSignatureOfClaimants(
     o.claims === undefined ? o.errors.filter((e): e is KeySetUnavailable => e instanceof KeySetUnavailable).map((error) => ({ teamId: o.c.workspace.id, error })) : [],
   );
   if (verified.length > 0) {
-    return { claims: verified[0]!.claims!, workspaces: [...new Map(verified.map((o) => [o.c.workspace.id, o.c.workspace])).values()], unavailable };
+    const byTeam = [...new Map(verified.map((o) => [o.c.workspace.id, o.c])).values()];
+    return { claims: verified[0]!.claims!, workspaces: byTeam.map((c) => c.workspace), claimants: byTeam, unavailable };
   }
   if (unavailable.length > 0) throw unavailable[0]!.error;
   const errorsSeen = outcomes.flatMap((o) => o.errors);

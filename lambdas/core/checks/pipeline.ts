@@ -1,0 +1,74 @@
+import { CheckRefusal } from './refusal.js';
+
+/**
+ * One check pipeline shape for every protocol (CONVENTIONS.md habit 8; panva/node-oidc-provider's
+ * ordered checks): a **named check** is a function of `(input, context)` — the thing under check
+ * and what it is checked against — that returns what it established or throws a `CheckRefusal`
+ * with a code; a **pipeline** runs checks in order and stops at the first refusal, which names the
+ * failing check.
+ *
+ * The group decides how a refusal reaches its caller (`Refuse`): a check made by a group's
+ * `CheckFactory` throws the group's own error, carrying the check's name, whether it runs inside a
+ * pipeline or alone (its unit test). Errors that are not refusals (a key set that cannot be
+ * fetched, a storage outage) pass through untouched: they are not the token's fault.
+ */
+
+/** Turns a refusal of the named check into the group's error. */
+export type Refuse<N extends string> = (check: N, refusal: CheckRefusal) => Error;
+
+/** A named check: `(input, context) => established value`, refusing with the group's error. */
+export type NamedCheck<N extends string, I, C, O> = ((input: I, context: C) => O) & { readonly checkName: N };
+
+const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+/**
+ * The check constructor of one group: `const check = checkFactory(refuse)`, then
+ * `export const checkAudience = check('checkAudience', (claims, x) => …)`.
+ */
+export function checkFactory<N extends string>(refuse: Refuse<N>) {
+  return function check<K extends N, I, C = void, O = void>(name: K, run: (input: I, context: C) => O): NamedCheck<K, I, C, O> {
+    const fail = (err: unknown): never => {
+      throw err instanceof CheckRefusal ? refuse(name, err) : err;
+    };
+    const named = (input: I, context: C): O => {
+      let out: O;
+      try {
+        out = run(input, context);
+      } catch (err) {
+        return fail(err);
+      }
+      return (isPromise(out) ? out.catch(fail) : out) as O;
+    };
+    return Object.assign(named, { checkName: name });
+  };
+}
+
+/** What a pipeline reports of each check it ran (a SAML test login lists them; others log the failure). */
+export interface CheckOutcome<N extends string> {
+  readonly name: N;
+  readonly status: 'passed' | 'failed';
+  readonly error?: unknown;
+}
+
+/**
+ * Runs checks that share one input and context, in order. The first refusal stops the run and is
+ * rethrown (already the group's error, naming the check); `observe` hears each outcome, so a caller
+ * can report later checks as skipped. Checks that feed each other values run in sequence in their
+ * caller instead (`verifySignedJwt`), each still a named check.
+ */
+export async function runChecks<N extends string, I, C>(
+  checks: readonly NamedCheck<N, I, C, unknown>[],
+  input: I,
+  context: C,
+  observe?: (outcome: CheckOutcome<N>) => void,
+): Promise<void> {
+  for (const check of checks) {
+    try {
+      await check(input, context);
+    } catch (error) {
+      observe?.({ name: check.checkName, status: 'failed', error });
+      throw error;
+    }
+    observe?.({ name: check.checkName, status: 'passed' });
+  }
+}
