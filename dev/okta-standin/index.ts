@@ -1,6 +1,7 @@
 /**
- * A local Okta org for tests and the local demo: oidc-provider configured the way an Okta org's
- * **org authorization server** looks to an OIN app (okta-protocols.md §5):
+ * A local Okta org — or, with `flavor: 'entra'`, a local Microsoft Entra ID tenant — for tests and
+ * the local demo: oidc-provider configured the way an Okta org's **org authorization server** looks
+ * to an OIN app (docs/reference/okta-protocols.md §5):
  *
  * - issuer at the root (`http://127.0.0.1:<port>`, like `https://{org}`), Okta's endpoint paths
  *   (`/oauth2/v1/authorize`, `/token`, `/userinfo`, `/keys`, `/logout`), RS256 ID tokens;
@@ -16,8 +17,18 @@
  *
  * Login is a plain HTML form at `/interaction/{uid}`; a `login_hint` naming a known user signs in
  * directly (as an existing Okta session would), so headless tests need no form posts.
+ *
+ * The Entra flavor is shaped like Entra ID's v2 endpoints for a single-tenant app registration:
+ * the issuer carries the tenant id in its path (`http://127.0.0.1:<port>/{tid}/v2.0`, like
+ * `https://login.microsoftonline.com/{tid}/v2.0`; the provider is mounted there, so its endpoints
+ * sit under the issuer, where Entra's sit beside it — discovery finds them either way); ID tokens
+ * carry `tid`, `oid` (the object id, which Entra's SCIM sends as `externalId`), `ver: "2.0"`,
+ * `preferred_username` (the UPN), `email` only for users that have one, and `groups` as object
+ * ids; `sub` is pairwise (per app), as Entra's is. A user flagged `groupsOverage` gets the overage
+ * form instead of `groups` (`_claim_names`/`_claim_sources` pointing at Microsoft Graph, OIDC Core
+ * §5.6.2), as Entra sends past 200 groups.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
@@ -37,8 +48,14 @@ export interface StandinUser {
   readonly familyName?: string;
   /** Full name; defaults to "given family". */
   readonly name?: string;
-  /** Okta group names sent in the `groups` claim. */
+  /** Okta group names sent in the `groups` claim (Entra flavor: group object ids, or names). */
   readonly groups?: readonly string[];
+  /** Entra flavor: the user principal name (`upn` claim); `preferred_username` is `login` ?? this ?? `email`. */
+  readonly upn?: string;
+  /** Entra flavor: false leaves the `email` claim out (a user without a mailbox address). Default true. */
+  readonly emailClaim?: boolean;
+  /** Entra flavor: the groups overage form instead of `groups` (the user is in too many groups). */
+  readonly groupsOverage?: boolean;
 }
 
 /** An OIDC web application in the org. */
@@ -66,15 +83,22 @@ export interface OktaStandinOptions {
    * `thin`: only `sub` and protocol claims (oidc-provider's default), so the RP must call userinfo.
    */
   readonly idTokenClaims?: 'full' | 'thin';
+  /** `okta` (default): an Okta org at the root. `entra`: an Entra ID tenant (see the top of this file). */
+  readonly flavor?: 'okta' | 'entra';
+  /** Entra flavor: the tenant (directory) id in the issuer and the `tid` claim; default a new UUID. */
+  readonly tenantId?: string;
 }
 
 /** Rewrites the ID token of a token response (tests inject tampered or wrongly-signed tokens). */
 export type IdTokenRewriter = (idToken: string) => string | Promise<string>;
 
 export interface OktaStandin {
-  /** The org authorization server's issuer, e.g. `http://127.0.0.1:53211` (no trailing slash). */
+  /** The org authorization server's issuer, e.g. `http://127.0.0.1:53211` (no trailing slash); Entra: `…/{tid}/v2.0`. */
   readonly issuer: string;
   readonly port: number;
+  readonly flavor: 'okta' | 'entra';
+  /** Entra flavor: the tenant id (`tid`); undefined for Okta. */
+  readonly tenantId?: string;
   /** The org's public JSON Web Key Set (as served at `jwksUri`). */
   readonly jwks: { keys: JWK[] };
   readonly jwksUri: string;
@@ -120,6 +144,17 @@ const PATHS = {
   introspection: '/oauth2/v1/introspect',
 } as const;
 
+/** Entra ID's v2 endpoint names (relative to the mount; Microsoft's userinfo is Graph's `/oidc/userinfo`). */
+const ENTRA_PATHS = {
+  authorization: '/oauth2/v2.0/authorize',
+  token: '/oauth2/v2.0/token',
+  userinfo: '/oidc/userinfo',
+  jwks: '/discovery/v2.0/keys',
+  end_session: '/oauth2/v2.0/logout',
+  revocation: '/oauth2/v2.0/revoke',
+  introspection: '/oauth2/v2.0/introspect',
+} as const;
+
 /** Okta-style object ids: a 3-character type prefix and 17 random characters. */
 function oktaId(prefix: '00u' | '0oa'): string {
   return prefix + randomBytes(12).toString('base64url').replace(/[-_]/g, 'x').slice(0, 17);
@@ -135,8 +170,13 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-/** Starts a local Okta org on 127.0.0.1. */
+/** Starts a local Okta org (or Entra tenant, `flavor: 'entra'`) on 127.0.0.1. */
 export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<OktaStandin> {
+  const entra = opts.flavor === 'entra';
+  const tenantId = entra ? (opts.tenantId ?? randomUUID()) : undefined;
+  /** Where the provider is mounted: Entra's issuer path, or the root. */
+  const mount = entra ? `/${tenantId}/v2.0` : '';
+  const paths = entra ? ENTRA_PATHS : PATHS;
   const users = new Map<string, StandinUser>();
   for (const u of opts.users ?? [DEFAULT_TEST_USER]) users.set(u.id, u);
   const clients = new Map<string, ClientMetadata>();
@@ -147,7 +187,7 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
   let signingKey = opts.signingKey;
   if (!signingKey) {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-    signingKey = { ...(await exportJWK(privateKey)), kid: `okta-${randomUUID()}`, alg: 'RS256', use: 'sig' };
+    signingKey = { ...(await exportJWK(privateKey)), kid: `${entra ? 'entra' : 'okta'}-${randomUUID()}`, alg: 'RS256', use: 'sig' };
   }
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = signingKey;
   const privateKey = await importJWK(signingKey, 'RS256');
@@ -159,11 +199,14 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
     server.listen(opts.port ?? 0, '127.0.0.1', () => res());
   });
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${port}`;
+  const issuer = `${origin}${mount}`;
 
   const findUser = (hint: string): StandinUser | undefined => {
     const h = hint.trim().toLowerCase();
-    for (const u of users.values()) if (u.id.toLowerCase() === h || u.email.toLowerCase() === h || (u.login ?? u.email).toLowerCase() === h) return u;
+    for (const u of users.values()) {
+      if (u.id.toLowerCase() === h || u.email.toLowerCase() === h || (u.login ?? u.email).toLowerCase() === h || u.upn?.toLowerCase() === h) return u;
+    }
     return undefined;
   };
 
@@ -171,15 +214,24 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
     adapter: memoryAdapter(clients),
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    routes: PATHS,
+    routes: paths,
     responseTypes: ['code'],
     scopes: ['openid', 'email', 'profile'],
     claims: {
-      // Okta's groups claim is configured on the app (a filter), not requested as a scope.
-      openid: ['sub', 'groups'],
+      // Okta's groups claim is configured on the app (a filter), not requested as a scope; Entra's
+      // `tid`, `oid` and `ver` come with `openid`.
+      openid: entra ? ['sub', 'groups', 'tid', 'oid', 'ver'] : ['sub', 'groups'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at', ...(entra ? ['upn'] : [])],
     },
+    ...(entra
+      ? {
+          // Entra's `sub` is pairwise: one user has a different `sub` in every app (its `oid` is tenant-wide).
+          subjectTypes: ['public', 'pairwise'],
+          pairwiseIdentifier: async (_ctx: unknown, accountId: string, client: { clientId: string }) =>
+            createHash('sha256').update(`${tenantId}:${client.clientId}:${accountId}`).digest('base64url').slice(0, 43),
+        }
+      : {}),
     conformIdTokenClaims: opts.idTokenClaims === 'thin',
     features: {
       devInteractions: { enabled: false },
@@ -188,7 +240,7 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
       introspection: { enabled: true },
       rpInitiatedLogout: { enabled: true },
     },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${mount}/interaction/${interaction.uid}` },
     // An Okta admin consents on the users' behalf when assigning the app: no consent screen.
     loadExistingGrant: async (ctx: {
       oidc: { client: { clientId: string }; session: { accountId?: string; grantIdFor(id: string): string | undefined }; result?: { consent?: { grantId?: string } }; provider: Provider };
@@ -201,13 +253,14 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
       }
       const grant = new ctx.oidc.provider.Grant({ accountId: ctx.oidc.session.accountId!, clientId });
       grant.addOIDCScope('openid email profile');
-      grant.addOIDCClaims(['groups']);
+      grant.addOIDCClaims(entra ? ['groups', 'tid', 'oid', 'ver', 'upn'] : ['groups']);
       await grant.save();
       return grant;
     },
     findAccount: async (_ctx: unknown, sub: string) => {
       const u = users.get(sub);
       if (!u) return undefined;
+      if (entra) return { accountId: sub, claims: async () => entraClaims(sub, u) };
       return {
         accountId: sub,
         claims: async () => ({
@@ -241,6 +294,31 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
 
   const callback = provider.callback();
 
+  /** Entra's ID token and userinfo claims of a user (`sub` is made pairwise by the provider). */
+  function entraClaims(sub: string, u: StandinUser): Record<string, unknown> {
+    const groups = u.groups && u.groups.length > 0 ? [...u.groups] : undefined;
+    return {
+      sub,
+      tid: tenantId,
+      oid: u.id,
+      ver: '2.0',
+      ...(u.emailClaim === false ? {} : { email: u.email }),
+      given_name: u.givenName,
+      family_name: u.familyName,
+      name: u.name ?? ([u.givenName, u.familyName].filter(Boolean).join(' ') || undefined),
+      preferred_username: u.login ?? u.upn ?? u.email,
+      ...(u.upn ? { upn: u.upn } : {}),
+      ...(u.groupsOverage
+        ? {
+            _claim_names: { groups: 'src1' },
+            _claim_sources: { src1: { endpoint: `https://graph.microsoft.com/v1.0/users/${u.id}/getMemberObjects` } },
+          }
+        : groups
+          ? { groups }
+          : {}),
+    };
+  }
+
   const finish = (req: IncomingMessage, res: ServerResponse, clientId: string, user: StandinUser) => {
     const assigned = assignments.get(clientId);
     if (assigned && !assigned.includes(user.id)) {
@@ -254,18 +332,28 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
   };
 
   const loginForm = (uid: string, message = ''): string =>
-    `<!doctype html><html><head><title>Okta sign-in (local stand-in)</title></head><body>
-<h1>Sign in (local Okta stand-in)</h1>${message ? `<p role="alert">${escape(message)}</p>` : ''}
-<form method="post" action="/interaction/${escape(uid)}/login">
+    `<!doctype html><html><head><title>${entra ? 'Entra ID' : 'Okta'} sign-in (local stand-in)</title></head><body>
+<h1>Sign in (local ${entra ? 'Entra ID' : 'Okta'} stand-in)</h1>${message ? `<p role="alert">${escape(message)}</p>` : ''}
+<form method="post" action="${mount}/interaction/${escape(uid)}/login">
 <label>Username <input name="username" autocomplete="username" autofocus></label>
 <button type="submit">Sign in</button></form>
 <p>Users: ${[...users.values()].map((u) => escape(u.login ?? u.email)).join(', ')}</p></body></html>`;
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', issuer);
-      const m = /^\/interaction\/([^/]+)(\/login)?$/.exec(url.pathname);
-      const tile = /^\/home\/([^/]+)$/.exec(url.pathname);
+      const url = new URL(req.url ?? '/', origin);
+      if (mount) {
+        // Mounted below the issuer's path: oidc-provider finds its mount from originalUrl vs url.
+        if (url.pathname !== mount && !url.pathname.startsWith(`${mount}/`)) {
+          res.writeHead(404).end();
+          return;
+        }
+        (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
+        req.url = (req.url ?? '/').slice(mount.length) || '/';
+      }
+      const path = url.pathname.slice(mount.length);
+      const m = /^\/interaction\/([^/]+)(\/login)?$/.exec(path);
+      const tile = /^\/home\/([^/]+)$/.exec(path);
       if (m) {
         const details = await provider.interactionDetails(req, res);
         const clientId = String(details.params.client_id ?? '');
@@ -303,7 +391,8 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
 
   const addClient = (c: Partial<StandinClient> = {}): StandinClient => {
     const client: StandinClient = {
-      clientId: c.clientId ?? oktaId('0oa'),
+      // Entra's application (client) ids are GUIDs.
+      clientId: c.clientId ?? (entra ? randomUUID() : oktaId('0oa')),
       clientSecret: c.clientSecret ?? randomBytes(30).toString('base64url'),
       redirectUris: c.redirectUris ?? [],
       ...(c.postLogoutRedirectUris ? { postLogoutRedirectUris: c.postLogoutRedirectUris } : {}),
@@ -319,6 +408,7 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
+      ...(entra ? { subject_type: 'pairwise' } : {}),
     });
     assignments.set(client.clientId, client.assignedUserIds);
     // Kept out of the client metadata: oidc-provider wants an https initiate_login_uri, and the tile is ours anyway.
@@ -330,8 +420,10 @@ export async function startOktaStandin(opts: OktaStandinOptions = {}): Promise<O
   return {
     issuer,
     port,
+    flavor: entra ? 'entra' : 'okta',
+    ...(tenantId ? { tenantId } : {}),
     jwks: { keys: [publicJwk] },
-    jwksUri: `${issuer}${PATHS.jwks}`,
+    jwksUri: `${issuer}${paths.jwks}`,
     signingKey,
     users,
     async sign(payload, header = {}) {

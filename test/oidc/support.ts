@@ -95,7 +95,8 @@ export class Browser {
         continue;
       }
       const text = await res.text();
-      const form = /<form method="post" action="(\/interaction\/[^"]+\/login)"/.exec(text);
+      // The stand-in's form; the Entra flavor serves it below the issuer's path (`/{tid}/v2.0/interaction/…`).
+      const form = /<form method="post" action="((?:\/[^"/]+)*\/interaction\/[^"]+\/login)"/.exec(text);
       if (res.status === 200 && form && opts.username) {
         next = new URL(form[1]!, next).href;
         init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: opts.username }).toString() };
