@@ -3,8 +3,6 @@ import type { Deps } from '../platform/deps.js';
 import { BadRequest, NotFound } from '../core/errors.js';
 import type { HttpRequest, HttpResponse } from '../platform/http.js';
 import type { App } from '../platform/lambda.js';
-import { AuditRepo } from '../store/audit.js';
-import { WorkspaceRepo } from '../store/workspaces.js';
 import { router } from '../platform/router.js';
 
 const DEFAULT_PAGE = 1000;
@@ -23,8 +21,7 @@ function parseTime(name: string, v: string | undefined): number | undefined {
  * `Link: <…>; rel="next"` header (absent on the last page).
  */
 export function createAuditApp(deps: Deps): App {
-  const audit = new AuditRepo(deps.db);
-  const workspaces = new WorkspaceRepo(deps.db);
+  const { audit, workspaces } = deps.repos;
   return router([
     [
       'GET',

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadConfig, type Config } from './config.js';
 import { Db } from '../store/client.js';
+import { buildRepos, type Repos } from '../store/repos.js';
 import { TokenHasher } from '../core/crypto.js';
 import { AwsSecretStore, FileSecretStore, type SecretStore } from './secrets.js';
 
@@ -11,6 +12,13 @@ import { AwsSecretStore, FileSecretStore, type SecretStore } from './secrets.js'
  */
 export interface Deps {
   readonly config: Config;
+  /** The repositories (store/repos.ts): what use cases read and write through. */
+  readonly repos: Repos;
+  /**
+   * The table itself: for the Lambda wrapper (`settle()` before the answer) and the group-local
+   * stores that have not moved into lambdas/store yet (oidc/state.ts, saml/store.ts,
+   * universal-logout/jti-store.ts, scim-oauth/store.ts). New code asks `repos`.
+   */
   readonly db: Db;
   readonly secrets: SecretStore;
   readonly logger: Logger;
@@ -23,7 +31,7 @@ export interface Deps {
   adminKey(): Promise<string>;
 }
 
-export function buildDeps(config: Config, overrides: Partial<Omit<Deps, 'config'>> = {}): Deps {
+export function buildDeps(config: Config, overrides: Partial<Omit<Deps, 'config' | 'repos'>> = {}): Deps {
   const secrets =
     overrides.secrets ??
     (config.LOCAL_MODE && config.SECRETS_FILE ? new FileSecretStore(config.SECRETS_FILE) : new AwsSecretStore());
@@ -32,19 +40,22 @@ export function buildDeps(config: Config, overrides: Partial<Omit<Deps, 'config'
     new Db({ tableName: config.TABLE_NAME, ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}) });
   const logger = overrides.logger ?? new Logger({ serviceName: 'idp-bridge', logLevel: config.LOG_LEVEL });
   const metrics = overrides.metrics ?? new Metrics({ namespace: 'idp-bridge', serviceName: 'idp-bridge', logger });
-  let hasher: { pepper: string; h: TokenHasher } | undefined;
+  const now = overrides.now ?? (() => new Date());
+  let cached: { pepper: string; h: TokenHasher } | undefined;
+  const hasher = async (): Promise<TokenHasher> => {
+    const pepper = await secrets.get(config.PEPPER_SECRET_NAME);
+    if (!cached || cached.pepper !== pepper) cached = { pepper, h: new TokenHasher(pepper) };
+    return cached.h;
+  };
   return {
     config,
+    repos: buildRepos(db, { region: config.REGION_ID, now, hasher }),
     db,
     secrets,
     logger,
     metrics,
-    now: overrides.now ?? (() => new Date()),
-    async hasher() {
-      const pepper = await secrets.get(config.PEPPER_SECRET_NAME);
-      if (!hasher || hasher.pepper !== pepper) hasher = { pepper, h: new TokenHasher(pepper) };
-      return hasher.h;
-    },
+    now,
+    hasher,
     adminKey: overrides.adminKey ?? (() => secrets.get(config.ADMIN_KEY_SECRET_NAME)),
   };
 }

@@ -55,7 +55,7 @@ export function makeHandler(envelope: EnvelopeChoice, build: (deps: Deps) => App
   const envelopeOf = typeof envelope === 'string' ? () => envelope : envelope;
   const deps = getDeps();
   const app = build(deps);
-  const refusals = new RefusalRepo(deps.db, deps.now);
+  const { refusals } = deps.repos;
   const core = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const requestId = event.requestContext?.requestId;
     let res: HttpResponse;

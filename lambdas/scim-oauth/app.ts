@@ -8,10 +8,8 @@ import type { Deps } from '../platform/deps.js';
 import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnsupportedGrantType } from '../core/errors.js';
 import { formOrJson, redirect, type HttpRequest, type HttpResponse } from '../platform/http.js';
 import type { App } from '../platform/lambda.js';
-import { AuditRepo } from '../store/audit.js';
 import { respondRefused, withRefusal } from '../core/refusals.js';
-import { TokenRejected, TokenRepo } from '../store/tokens.js';
-import { WorkspaceRepo } from '../store/workspaces.js';
+import { TokenRejected } from '../store/tokens.js';
 import type { Workspace } from '../core/model/workspace.js';
 import { router } from '../platform/router.js';
 import { sessionFromCookie, type CookieSession } from '../signin/index.js';
@@ -76,13 +74,12 @@ function tokenResponse(t: IssuedTokens): HttpResponse {
  * accept with their scopes.
  */
 export function createScimOAuthApp(deps: Deps, opts: ScimOAuthOptions = {}): App {
-  const workspaces = new WorkspaceRepo(deps.db);
-  const audit = new AuditRepo(deps.db);
+  const { workspaces, audit } = deps.repos;
   const allowlist = opts.redirectAllowlist ?? configuredAllowlist(deps.config);
   const oinClient = (): Promise<OinClient> => loadOinClient(deps.secrets, deps.config.SCIM_OAUTH_CLIENT_SECRET_NAME);
   const repos = async () => {
+    const tokens = await deps.repos.tokens();
     const hasher = await deps.hasher();
-    const tokens = new TokenRepo(deps.db, hasher, deps.config.REGION_ID, deps.now);
     return { hasher, tokens, store: new ScimOAuthStore(deps.db, tokens, hasher, deps.now) };
   };
   const ctx = (req: HttpRequest, teamId: string, actor: Actor): AuditContext => auditContextFrom(req, teamId, deps.config.REGION_ID, actor);

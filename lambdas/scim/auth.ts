@@ -139,7 +139,7 @@ export async function authenticate(
   scope: ScimScope,
   extra: readonly Key[] = [],
 ): Promise<{ principal: ScimPrincipal; extra: (Item | undefined)[] }> {
-  const tokens = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+  const tokens = await deps.repos.tokens();
   let token: string;
   let tokenKey: Key;
   try {
@@ -148,10 +148,10 @@ export async function authenticate(
   } catch (err) {
     const facts = refusalOf(err);
     if (!facts || !(err instanceof Error) || !TEAM_ID.test(teamId)) throw err;
-    const ws = await deps.db.get(WorkspaceRepo.key(teamId));
+    const ws = await deps.repos.reads.workspaceItem(teamId);
     throw ws ? withRefusal(err, { ...facts, teamId: String(ws.id) }) : err;
   }
-  const [tokenItem, workspaceItem, ...rest] = await deps.db.batchGet([tokenKey, WorkspaceRepo.key(teamId), ...extra]);
+  const { token: tokenItem, workspace: workspaceItem, extra: rest } = await deps.repos.reads.tokenWorkspaceAnd(tokenKey, teamId, extra);
   const stored = checkToken(tokens, token, tokenItem, workspaceItem);
   const workspace = checkWorkspace(stored, teamId, workspaceItem);
   checkScope(stored, scope, workspaceItem);

@@ -126,7 +126,7 @@ function patchable(g: Group): Json {
 }
 
 export function groupEndpoints(deps: Deps) {
-  const groups = new GroupRepo(deps.db);
+  const { groups } = deps.repos;
 
   const respond = (req: HttpRequest, g: Group, members: readonly string[] | undefined, status = 200, extra: Record<string, string> = {}): HttpResponse => {
     const body = project(groupToScim(g, baseUrl(deps, g.teamId), members), GROUP_SCHEMA, attributeList(req.query.attributes), attributeList(req.query.excludedAttributes));
@@ -231,7 +231,7 @@ export function groupEndpoints(deps: Deps) {
       if (q.filter) {
         const values = memberValues(q.filter);
         checkFilter(q.filter, GROUP_SCHEMA);
-        const users = new UserRepo(deps.db);
+        const { users } = deps.repos;
         memberOf = new Map(await Promise.all(values.map(async (v) => [v, new Set((await users.groupsOf(teamId, v)).map((g) => g.value))] as const)));
       }
       if (plan && q.filter) {
@@ -271,7 +271,7 @@ export function groupEndpoints(deps: Deps) {
       // so an unknown member refuses the whole request instead of leaving half a group.
       const known = new Map<string, Item | undefined>();
       if (members && members.length > 0) {
-        const items = await deps.db.batchGet(members.map((m) => UserRepo.key(teamId, m)));
+        const items = await deps.repos.users.items(teamId, members);
         const unknown = members.filter((_, i) => !items[i]);
         if (unknown.length > 0) throw new InvalidValue(new UnknownMembers(unknown).message);
         members.forEach((m, i) => known.set(keyId(UserRepo.key(teamId, m)), items[i]));

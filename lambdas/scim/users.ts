@@ -59,7 +59,7 @@ const isFalse = (v: unknown): boolean => v === false || (typeof v === 'string' &
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function userEndpoints(deps: Deps) {
-  const users = new UserRepo(deps.db);
+  const { users } = deps.repos;
 
   const single = (req: HttpRequest, u: User, status = 200, extra: Record<string, string> = {}): HttpResponse => {
     const body = project(userToScim(u, baseUrl(deps, u.teamId)), USER_SCHEMA, attributeList(req.query.attributes), attributeList(req.query.excludedAttributes));
@@ -83,7 +83,7 @@ export function userEndpoints(deps: Deps) {
     return { p: principal, user: UserRepo.fromItem(item, memberships), marker: extra[1] };
   }
 
-  const tokenRepo = async () => new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+  const tokenRepo = deps.repos.tokens;
   type Victims = Awaited<ReturnType<TokenRepo['liveForUser']>>;
   /** The user's live tokens (what a revocation's audit record lists). */
   const listTokens = async (teamId: string, id: string, marker?: Promise<Item | undefined>): Promise<Victims> => (await tokenRepo()).liveForUser(teamId, id, marker);
@@ -140,9 +140,10 @@ export function userEndpoints(deps: Deps) {
    */
   async function completeDeactivation(req: HttpRequest, p: ScimPrincipal, user: User, marker: Item | undefined): Promise<void> {
     if (user.active || markerCovers(marker, Date.parse(user.updatedAt))) return;
-    const ctx = auditCtx(deps, req, p);
-    const now = deps.now();
-    await deps.db.transact(await revocation(ctx, user, now, 'user deactivated by SCIM (completed on retry)', 'user.deactivated'));
+    await (await tokenRepo()).revokeAllForUser(auditCtx(deps, req, p), user.teamId, user.id, {
+      reason: 'user deactivated by SCIM (completed on retry)',
+      events: (victims) => (victims.length > 0 ? [{ type: 'session.revoked', teamId: user.teamId, detail: { userId: user.id, revoked: victims.length, reason: 'user.deactivated' } }] : []),
+    });
   }
 
   /**

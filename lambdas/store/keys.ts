@@ -30,6 +30,9 @@ const ws = (teamId: string) => `WS#${teamId}`;
 const fold = (s: string) => s.toLowerCase();
 
 export const keys = {
+  /** The health probe's read (`GET /api/health`): an item that never exists; reading it proves the table answers. */
+  health: (): Key => ({ pk: 'HEALTH', sk: 'HEALTH' }),
+
   // ---- workspaces -------------------------------------------------------------------------
   workspace: (teamId: string): Key => ({ pk: ws(teamId), sk: 'WORKSPACE' }),
   /** gsi1 listing of all workspaces of the stack. */

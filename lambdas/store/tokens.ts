@@ -141,6 +141,11 @@ export class TokenRepo {
     return keys.token(parsed.id);
   }
 
+  /** The stored item of a presented token (one read), for `check`; throws `TokenRejected` for a malformed or foreign one. */
+  async item(token: string): Promise<Item | undefined> {
+    return this.db.get(this.keyOf(token));
+  }
+
   /**
    * Checks a presented token against its loaded item: hash (constant time), kind, expiry, and —
    * for tokens that act for a user — the user's revocation marker, which the caller loads with
@@ -168,6 +173,23 @@ export class TokenRepo {
       this.db.background(() => this.touch(record.id, now));
     }
     return record;
+  }
+
+  /**
+   * Takes the one-time sign-in code item (written by the sign-in's transaction, signin/complete.ts)
+   * out of the table: deleting first makes the code single use even under concurrent exchanges.
+   * Its sealed session token, or `undefined` when the code is unknown, used or expired.
+   */
+  async consumeSsoCode(code: string): Promise<string | undefined> {
+    let item: Item | undefined;
+    try {
+      item = await this.db.delete(keys.ssoCode(this.hasher.hash(code)), { ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' });
+    } catch (err) {
+      if (err instanceof ConditionFailed) return undefined;
+      throw err;
+    }
+    if (!item || typeof item.ttl !== 'number' || item.ttl * 1000 <= this.now().getTime() || typeof item.sealed !== 'string') return undefined;
+    return item.sealed;
   }
 
   /** Key of a user's revocation marker (see `keys.userRevocation`). */

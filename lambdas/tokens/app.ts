@@ -1,20 +1,16 @@
 import type { z } from 'zod';
 import { authenticateAdmin, requirePlatform, type AdminPrincipal } from '../signin/admin-auth.js';
 import { auditContextFrom } from '../platform/http.js';
-import { parseToken, TOKEN_KINDS, type TokenHasher } from '../core/crypto.js';
-import { ConditionFailed, type Item } from '../store/client.js';
-import { keys } from '../store/keys.js';
+import { parseToken, TOKEN_KINDS } from '../core/crypto.js';
 import type { Deps } from '../platform/deps.js';
 import { ApiError, InvalidGrant, InvalidRequest, NotFound } from '../core/errors.js';
 import { bearerToken, formOrJson, json, parseJson as parseJsonText, type HttpRequest, type HttpResponse } from '../platform/http.js';
 import type { App } from '../platform/lambda.js';
 import { refusalOf, withRefusal } from '../core/refusals.js';
 import { effectiveAccess } from '../core/roles.js';
-import { AuditRepo } from '../store/audit.js';
-import { TokenRejected, TokenRepo, type StoredToken } from '../store/tokens.js';
-import { UserRepo } from '../store/users.js';
+import { TokenRejected, type StoredToken } from '../store/tokens.js';
+import type { UserStanding } from '../store/repos.js';
 import type { User, UserGroup } from '../core/model/user.js';
-import { WorkspaceRepo } from '../store/workspaces.js';
 import { router } from '../platform/router.js';
 import { openWithCode } from '../signin/index.js';
 import { MintBody, SsoTokenBody, TokenBody } from './schemas.js';
@@ -79,9 +75,7 @@ const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
  * Errors use the OAuth envelope `{error, error_description}`.
  */
 export function createTokensApp(deps: Deps): App {
-  const users = new UserRepo(deps.db);
-  const audit = new AuditRepo(deps.db);
-  const repo = (h: TokenHasher) => new TokenRepo(deps.db, h, deps.config.REGION_ID, deps.now);
+  const { users, audit, workspaces, reads } = deps.repos;
 
   /**
    * The platform key, or a refusal traced as `token.*` (review #6). A refusal on a workspace's route
@@ -103,7 +97,7 @@ export function createTokensApp(deps: Deps): App {
         : !presented && err.status === 401
           ? 'token.platform_key_missing'
           : (known?.cause.replace(/^admin\./, 'token.') ?? 'token.platform_key_required');
-      const ws = !known?.teamId && teamId && TEAM_ID.test(teamId) ? await deps.db.get(WorkspaceRepo.key(teamId)) : undefined;
+      const ws = !known?.teamId && teamId && TEAM_ID.test(teamId) ? await workspaces.get(teamId) : undefined;
       const target = known?.teamId ?? (ws ? teamId : undefined);
       // Only what kind of credential came, never any of it: a wrong key may be a typo of the right one.
       const presentedKind = !presented ? 'none' : parseToken(presented) ? `${parseToken(presented)!.kind}_token` : 'opaque';
@@ -117,21 +111,14 @@ export function createTokensApp(deps: Deps): App {
     const { code } = parseParams(SsoTokenBody, req);
     const invalid = () => new InvalidGrant('The code is invalid, expired or was already used.');
     if (!SSO_CODE.test(code)) throw invalid();
-    const hasher = await deps.hasher();
-    let item: Record<string, unknown> | undefined;
-    try {
-      // Deleting first makes the code single use even under concurrent exchanges.
-      item = await deps.db.delete(keys.ssoCode(hasher.hash(code)), { ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' });
-    } catch (err) {
-      if (err instanceof ConditionFailed) throw invalid();
-      throw err;
-    }
-    if (!item || typeof item.ttl !== 'number' || item.ttl * 1000 <= deps.now().getTime() || typeof item.sealed !== 'string') throw invalid();
-    const sessionToken = openWithCode(code, item.sealed);
+    const tokens = await deps.repos.tokens();
+    const sealed = await tokens.consumeSsoCode(code);
+    if (!sealed) throw invalid();
+    const sessionToken = openWithCode(code, sealed);
     if (!sessionToken) throw invalid();
     let session: StoredToken;
     try {
-      session = await repo(hasher).authenticate(sessionToken, ['session']);
+      session = await tokens.authenticate(sessionToken, ['session']);
     } catch (err) {
       if (err instanceof TokenRejected) throw new InvalidGrant('The session of this code has been revoked (signed out or deactivated).');
       throw err;
@@ -165,26 +152,24 @@ export function createTokensApp(deps: Deps): App {
     await platform(req);
     const { token } = parseParams(TokenBody, req);
     const inactive = () => json(200, { active: false }, NO_STORE);
-    const tokens = repo(await deps.hasher());
+    const tokens = await deps.repos.tokens();
     // Two round trips: the token item, then — for a token that acts for a user — the user's
     // revocation marker, the user and the workspace in one batch, with the user's groups (one
     // query of the user index) in parallel. Nothing of it is used before `check` passes.
     let t: StoredToken;
-    let loaded: { userItem: Item | undefined; wsItem: Item | undefined; groups: UserGroup[] } | undefined;
+    let loaded: { standing: UserStanding; groups: UserGroup[] } | undefined;
     try {
-      const item = await deps.db.get(tokens.keyOf(token));
+      const item = await tokens.item(token);
       const teamId = typeof item?.teamId === 'string' ? item.teamId : undefined;
       const userId = typeof item?.userId === 'string' ? item.userId : undefined;
-      let marker: Item | null = null;
       if (teamId && userId) {
-        const [[m, userItem, wsItem], groups] = await Promise.all([
-          deps.db.batchGet([tokens.revocationKey(teamId, userId), UserRepo.key(teamId, userId), WorkspaceRepo.key(teamId)]),
-          item?.kind === 'session' ? Promise.resolve([]) : new UserRepo(deps.db).groupsOf(teamId, userId),
+        const [standing, groups] = await Promise.all([
+          reads.userStanding(teamId, userId),
+          item?.kind === 'session' ? Promise.resolve([]) : users.groupsOf(teamId, userId),
         ]);
-        marker = m ?? null;
-        loaded = { userItem, wsItem, groups };
+        loaded = { standing, groups };
       }
-      t = tokens.check(token, item, TOKEN_KINDS, marker);
+      t = tokens.check(token, item, TOKEN_KINDS, loaded?.standing.marker ?? null);
     } catch (err) {
       if (err instanceof TokenRejected) return inactive();
       throw err;
@@ -201,16 +186,16 @@ export function createTokensApp(deps: Deps): App {
     if (!t.userId || !loaded) return json(200, base, NO_STORE);
     // A deactivated user's tokens are inactive even if a revocation is still in flight; roles
     // follow the workspace's current mappings, not a copy taken when they were last stored.
-    const { userItem, wsItem, groups } = loaded;
-    if (!userItem || !wsItem) return inactive();
-    const user = UserRepo.fromItem(userItem);
+    const { standing, groups } = loaded;
+    const { user, workspace } = standing;
+    if (!user || !workspace) return inactive();
     if (!user.active) return inactive();
     // Sessions keep the roles of their sign-in (the assertion's groups count); other tokens follow
     // the user's current roles.
     const sessionRoles = t.kind === 'session' && Array.isArray(t.meta?.roles) ? (t.meta.roles as string[]) : undefined;
     const access = sessionRoles
       ? { roles: sessionRoles, grants: Array.isArray(t.meta?.grants) ? (t.meta.grants as string[]) : [] }
-      : effectiveAccess(WorkspaceRepo.fromItem(wsItem), { scimRoles: user.scimRoles, groups }, user.idpGroups ?? []);
+      : effectiveAccess(workspace, { scimRoles: user.scimRoles, groups }, user.idpGroups ?? []);
     return json(200, { ...base, sub: user.id, username: user.userName, roles: access.roles, grants: access.grants }, NO_STORE);
   }
 
@@ -222,12 +207,11 @@ export function createTokensApp(deps: Deps): App {
     const expiresAt = body.expiresAt ? new Date(body.expiresAt) : undefined;
     if (expiresAt && expiresAt.getTime() <= deps.now().getTime()) throw new InvalidRequest('expiresAt: must be in the future.');
     if (!USER_ID.test(userId)) throw new NotFound(`User ${userId} does not exist in this workspace.`);
-    const [wsItem, userItem] = await deps.db.batchGet([WorkspaceRepo.key(teamId), UserRepo.key(teamId, userId)]);
-    if (!wsItem) throw new NotFound(`Workspace ${teamId} does not exist in this region.`);
-    if (!userItem) throw new NotFound(`User ${userId} does not exist in this workspace.`);
-    const user = UserRepo.fromItem(userItem);
+    const { workspace, user } = await reads.workspaceAndUser(teamId, userId);
+    if (!workspace) throw new NotFound(`Workspace ${teamId} does not exist in this region.`);
+    if (!user) throw new NotFound(`User ${userId} does not exist in this workspace.`);
     if (!user.active) throw new UserInactive(userId);
-    const { token, record } = await repo(await deps.hasher()).mint(auditContextFrom(req, teamId, deps.config.REGION_ID, p.actor), {
+    const { token, record } = await (await deps.repos.tokens()).mint(auditContextFrom(req, teamId, deps.config.REGION_ID, p.actor), {
       kind: body.kind,
       teamId,
       userId,
@@ -246,7 +230,7 @@ export function createTokensApp(deps: Deps): App {
   async function revoke(req: HttpRequest): Promise<HttpResponse> {
     const p = await platform(req);
     const { token } = parseParams(TokenBody, req);
-    await repo(await deps.hasher()).revokePresented(
+    await (await deps.repos.tokens()).revokePresented(
       (t) => auditContextFrom(req, t.teamId, deps.config.REGION_ID, p.actor),
       token,
       (t) => (t.kind === 'session' && t.userId ? [{ type: 'session.revoked', teamId: t.teamId, detail: { userId: t.userId, sessionId: t.id, reason: 'host_app' } }] : []),

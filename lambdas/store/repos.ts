@@ -1,0 +1,89 @@
+import type { TokenHasher } from '../core/crypto.js';
+import type { User } from '../core/model/user.js';
+import type { Workspace } from '../core/model/workspace.js';
+import { AuditRepo } from './audit.js';
+import type { Db, Item } from './client.js';
+import { DomainRepo } from './domains.js';
+import { GroupRepo } from './groups.js';
+import { keys, type Key } from './keys.js';
+import { RefusalRepo } from './refusals.js';
+import { TokenRepo } from './tokens.js';
+import { UserRepo } from './users.js';
+import { WorkspaceRepo } from './workspaces.js';
+
+/**
+ * The repositories of one table, built once per cold start (platform/deps.ts): what a use case asks
+ * for instead of `Db`. `reads` combines items of several repositories into one BatchGetItem, so a
+ * caller that needs a token, its user and the workspace pays one round trip and never builds a key.
+ */
+export interface Repos {
+  readonly workspaces: WorkspaceRepo;
+  readonly users: UserRepo;
+  readonly groups: GroupRepo;
+  readonly audit: AuditRepo;
+  readonly domains: DomainRepo;
+  readonly refusals: RefusalRepo;
+  /** The token repository (it needs the pepper-keyed hasher, read from the secret store and cached). */
+  tokens(): Promise<TokenRepo>;
+  readonly reads: CombinedReads;
+}
+
+export function buildRepos(db: Db, opts: { region: string; now: () => Date; hasher: () => Promise<TokenHasher> }): Repos {
+  return {
+    workspaces: new WorkspaceRepo(db),
+    users: new UserRepo(db),
+    groups: new GroupRepo(db),
+    audit: new AuditRepo(db),
+    domains: new DomainRepo(db),
+    refusals: new RefusalRepo(db, opts.now),
+    tokens: async () => new TokenRepo(db, await opts.hasher(), opts.region, opts.now),
+    reads: new CombinedReads(db),
+  };
+}
+
+/** A user with what decides whether a credential acting for them still counts. */
+export interface UserStanding {
+  /** The user's revocation marker (`null` when none: `TokenRepo.check` wants it so). */
+  readonly marker: Item | null;
+  readonly user?: User;
+  readonly workspace?: Workspace;
+}
+
+/**
+ * Reads that span repositories, each one BatchGetItem (the round-trip counts of bench/ and
+ * test/scim depend on it). Keys come from keys.ts and the repositories; callers get domain values.
+ */
+export class CombinedReads {
+  constructor(private readonly db: Db) {}
+
+  /** A user's revocation marker, the user (without groups) and its workspace, in one round trip. */
+  async userStanding(teamId: string, userId: string): Promise<UserStanding> {
+    const [marker, user, workspace] = await this.db.batchGet([keys.userRevocation(teamId, userId), keys.user(teamId, userId), keys.workspace(teamId)]);
+    return {
+      marker: marker ?? null,
+      ...(user ? { user: UserRepo.fromItem(user) } : {}),
+      ...(workspace ? { workspace: WorkspaceRepo.fromItem(workspace) } : {}),
+    };
+  }
+
+  /** A workspace and one of its users (without groups), in one round trip. */
+  async workspaceAndUser(teamId: string, userId: string): Promise<{ workspace?: Workspace; user?: User }> {
+    const [workspace, user] = await this.db.batchGet([keys.workspace(teamId), keys.user(teamId, userId)]);
+    return { ...(workspace ? { workspace: WorkspaceRepo.fromItem(workspace) } : {}), ...(user ? { user: UserRepo.fromItem(user) } : {}) };
+  }
+
+  /**
+   * A presented token's item, the workspace's item and the caller's prefetch keys (built by the
+   * repositories, e.g. `UserRepo.key`) in one round trip: SCIM authenticates and reads what the
+   * operation needs at once (lambdas/scim/auth.ts). Items stay raw: the token checks want them.
+   */
+  async tokenWorkspaceAnd(tokenKey: Key, teamId: string, extra: readonly Key[] = []): Promise<{ token?: Item; workspace?: Item; extra: (Item | undefined)[] }> {
+    const [token, workspace, ...rest] = await this.db.batchGet([tokenKey, keys.workspace(teamId), ...extra]);
+    return { ...(token ? { token } : {}), ...(workspace ? { workspace } : {}), extra: rest };
+  }
+
+  /** A workspace's raw item, or undefined (refusal paths record against it when it exists). */
+  async workspaceItem(teamId: string): Promise<Item | undefined> {
+    return this.db.get(keys.workspace(teamId));
+  }
+}
