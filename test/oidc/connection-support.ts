@@ -66,9 +66,16 @@ export async function addOidcConnection(stack: TestStack, teamId: string, input:
 /** Changes fields of a stored connection (sign-in switch, client id, …) as an admin's PUT would. */
 export async function updateConnection(stack: TestStack, teamId: string, connectionId: string, change: Record<string, unknown>): Promise<void> {
   const admin = api(stack.url, stack.adminKey);
-  const res = await admin.put(`/api/admin/workspaces/${teamId}/connections/${connectionId}`, change);
-  if (res.status === 200) return;
-  expect([404, 405, 501], `PUT …/connections answered ${res.status} ${res.text.slice(0, 300)}`).toContain(res.status);
+  const shown = await admin.get<Record<string, unknown>>(`/api/admin/workspaces/${teamId}/connections/${connectionId}`);
+  if (shown.status === 200) {
+    // PUT takes the whole connection (the secret may be left out): the shown fields, changed.
+    const fields = ['protocol', 'preset', 'name', 'signInEnabled', 'jitEnabled', 'emailDomains', 'issuer', 'clientId', 'tenantId', 'hostedDomain', 'groupsClaim', 'partialLogout', 'sharedSignalsEnabled'];
+    const body = Object.fromEntries(fields.filter((k) => shown.json[k] !== undefined && shown.json[k] !== null).map((k) => [k, shown.json[k]]));
+    const res = await admin.put(`/api/admin/workspaces/${teamId}/connections/${connectionId}`, { ...body, ...change });
+    expect(res.status, `PUT …/connections answered ${res.status} ${res.text.slice(0, 300)}`).toBe(200);
+    return;
+  }
+  expect([404, 405, 501], `GET …/connections/{id} answered ${shown.status} ${shown.text.slice(0, 300)}`).toContain(shown.status);
   const { getDeps } = await import('../../lambdas/platform/deps.js');
   const { WorkspaceRepo } = await import('../../lambdas/store/workspaces.js');
   const { ConnectionItem } = await import('../../lambdas/core/model/connection.js');
