@@ -1,236 +1,164 @@
-import { ApiError } from '../core/errors.js';
+import { SignInRefused } from '../signin/refusals.js';
 
 /**
- * Why a SAML sign-in was refused. Each refusal is named after its cause (the seed's
- * troubleshooting tables) and carries the fix an admin applies, so the page the user sees, the
- * test-login report and the audit record all say the same thing.
+ * Why a SAML sign-in was refused, one class per cause (seed 001's troubleshooting table), each a
+ * `SignInRefused` whose code, status, title and fix come from the one sign-in catalogue
+ * (`lambdas/signin/refusals.ts`): the page the user sees, the test-login report and the audit
+ * record all say the same thing, for SAML as for OIDC. The classes only word the detail.
  */
-export class SamlRefusal extends ApiError {
-  /** What to do about it, in the words of the IdP's admin console. */
-  readonly fix: string;
-
-  constructor(status: number, code: string, message: string, fix: string, options?: { cause?: unknown }) {
-    super(status, code, message, options);
-    this.fix = fix;
-  }
-}
-
-const CLOCK_FIX =
-  'Sign in again. If it keeps happening, the clock of the IdP or of this server is off by more than 3 minutes.';
 
 /** The workspace does not exist in this region (or the id is not a workspace id). */
-export class WorkspaceNotFound extends SamlRefusal {
+export class WorkspaceNotFound extends SignInRefused {
   constructor(teamId: string) {
-    super(
-      404,
-      'workspace_not_found',
-      `Workspace ${teamId} does not exist in this region.`,
-      'Check the workspace id in the SAML URLs, and that the Okta app uses the URLs of the workspace\'s region.',
-    );
+    super('workspace_not_found', `Workspace ${teamId} does not exist in this region.`);
   }
 }
 
-export class SamlNotConfigured extends SamlRefusal {
+/** The seeds' `/api/saml/{team_id}/…` URLs address the `saml` connection, which is not set up. */
+export class SamlNotConfigured extends SignInRefused {
   constructor() {
-    super(
-      404,
-      'saml_not_configured',
-      'SAML single sign-on is not set up for this workspace.',
-      'A workspace admin pastes the Identity Provider Single Sign-On URL, Issuer and X.509 certificate from Okta (Sign On tab → View SAML setup instructions) into the workspace\'s SAML settings.',
-    );
+    super('saml_not_configured', 'SAML single sign-on is not set up for this workspace.');
   }
 }
 
-export class MissingSamlResponse extends SamlRefusal {
+/** `/api/sso/saml/{team_id}/{connection_id}/…` names no SAML connection of the workspace. */
+export class SamlConnectionNotFound extends SignInRefused {
+  constructor(connectionId: string) {
+    super('connection_not_found', `The workspace has no SAML connection "${connectionId}".`);
+  }
+}
+
+export class MissingSamlResponse extends SignInRefused {
   constructor() {
-    super(
-      400,
-      'missing_saml_response',
-      'The request carries no SAMLResponse form field.',
-      'The ACS URL only accepts the HTTP-POST binding from the IdP. Start the sign-in from the app or the Okta dashboard.',
-    );
+    super('missing_saml_response', 'The request carries no SAMLResponse form field.');
   }
 }
 
-export class SamlPayloadTooLarge extends SamlRefusal {
+export class SamlPayloadTooLarge extends SignInRefused {
   constructor(limit: number) {
-    super(413, 'payload_too_large', `The SAML response exceeds ${limit} bytes.`, 'Send fewer groups in the groups attribute statement (seed 001: filter Starts with your prefix).');
+    super('payload_too_large', `The SAML response exceeds ${limit} bytes.`);
   }
 }
 
-export class MalformedResponse extends SamlRefusal {
+export class MalformedResponse extends SignInRefused {
   constructor(detail: string, options?: { cause?: unknown }) {
-    super(400, 'malformed_response', `The SAMLResponse is not a well-formed SAML 2.0 Response: ${detail}.`, 'Send a SAML 2.0 Response with the HTTP-POST binding (Okta does this by default).', options);
+    super('malformed_response', `The SAMLResponse is not a well-formed SAML 2.0 Response: ${detail}.`, {}, options);
   }
 }
 
-export class IdpError extends SamlRefusal {
+export class IdpError extends SignInRefused {
   constructor(status: string, message: string | undefined) {
-    super(
-      403,
-      'idp_error',
-      `The IdP answered with status ${status}${message ? `: ${message}` : ''}.`,
-      'In Okta, check that the user is assigned to the app (Assignments → Assign → People or Groups) and can sign in to it.',
-    );
+    super('idp_error', `The IdP answered with status ${status}${message ? `: ${message}` : ''}.`);
   }
 }
 
-export class UnsignedResponse extends SamlRefusal {
+export class UnsignedResponse extends SignInRefused {
   constructor() {
-    super(
-      403,
-      'unsigned_response',
-      'Neither the SAML Response nor its Assertion is signed.',
-      'In Okta → Sign On → SAML settings → Advanced, set Response and/or Assertion Signature to Signed (RSA-SHA256).',
-    );
+    super('unsigned_response', 'Neither the SAML Response nor its Assertion is signed.');
   }
 }
 
 /** Seed 001, troubleshooting: "Test login fails invalid_signature — Okta has rotated — re-fetch". */
-export class InvalidSignature extends SamlRefusal {
+export class InvalidSignature extends SignInRefused {
   constructor(options?: { cause?: unknown }) {
     super(
-      403,
       'invalid_signature',
-      'The signature does not verify with the X.509 certificate(s) configured for this workspace; Okta may have rotated its signing certificate.',
-      'Re-fetch the X.509 certificate from Okta → Sign On tab (View SAML setup instructions) and paste it into the workspace\'s SAML settings.',
+      'The signature does not verify with the X.509 certificate(s) configured for this connection; the IdP may have rotated its signing certificate.',
+      {},
       options,
     );
   }
 }
 
 /** The structure only a forged document has: several assertions, duplicate ids, a detached signature. */
-export class SignatureWrapping extends SamlRefusal {
+export class SignatureWrapping extends SignInRefused {
   constructor(detail: string, options?: { cause?: unknown }) {
-    super(
-      403,
-      'signature_wrapping',
-      `The signed content of the response is not what it presents (${detail}); refused as an XML signature wrapping attempt.`,
-      'None on your side: an IdP never sends this. Contact support with the request id if it persists.',
-      options,
-    );
+    super('signature_wrapping', `The signed content of the response is not what it presents (${detail}); refused as an XML signature wrapping attempt.`, {}, options);
   }
 }
 
-export class WeakSignatureAlgorithm extends SamlRefusal {
+export class WeakSignatureAlgorithm extends SignInRefused {
   constructor(algorithm: string) {
-    super(
-      403,
-      'weak_signature_algorithm',
-      `The response is signed with ${algorithm}; only SHA-256 or stronger is accepted.`,
-      'In Okta → Sign On → SAML settings → Advanced, set Signature Algorithm to RSA-SHA256 and Digest Algorithm to SHA256.',
-    );
+    super('weak_signature_algorithm', `The response is signed with ${algorithm}; only SHA-256 or stronger is accepted.`);
   }
 }
 
-export class IssuerMismatch extends SamlRefusal {
+export class IssuerMismatch extends SignInRefused {
   constructor(expected: string, received: string | undefined) {
-    super(
-      403,
-      'issuer_mismatch',
-      `The assertion was issued by ${received ?? '(no issuer)'}, not by the configured IdP ${expected}.`,
-      'Copy the Identity Provider Issuer from Okta → Sign On tab → View SAML setup instructions into the workspace\'s SAML settings.',
-    );
+    super('issuer_mismatch', `The assertion was issued by ${received ?? '(no issuer)'}, not by the configured IdP ${expected}.`);
   }
 }
 
-export class DestinationMismatch extends SamlRefusal {
+export class DestinationMismatch extends SignInRefused {
   constructor(acsUrl: string, received: string) {
-    super(
-      403,
-      'destination_mismatch',
-      `The response was sent to ${received}, not to this workspace's ACS URL ${acsUrl}.`,
-      `In Okta, set Single sign-on URL to ${acsUrl} (the workspace's region; do not mix US and EU URLs).`,
-    );
+    super('destination_mismatch', `The response was sent to ${received}, not to this connection's ACS URL ${acsUrl}.`, {}, { hints: { acsUrl } });
   }
 }
 
-export class RecipientMismatch extends SamlRefusal {
+export class RecipientMismatch extends SignInRefused {
   constructor(acsUrl: string, received: readonly string[]) {
     super(
-      403,
       'recipient_mismatch',
-      `The assertion's bearer Recipient is ${received.length ? received.join(', ') : '(none)'}, not this workspace's ACS URL ${acsUrl}.`,
-      `In Okta, set Single sign-on URL (and Recipient URL) to ${acsUrl}.`,
+      `The assertion's bearer Recipient is ${received.length ? received.join(', ') : '(none)'}, not this connection's ACS URL ${acsUrl}.`,
+      {},
+      { hints: { acsUrl } },
     );
   }
 }
 
-export class AudienceMismatch extends SamlRefusal {
+export class AudienceMismatch extends SignInRefused {
   constructor(expected: string, received: readonly string[]) {
     super(
-      403,
       'audience_mismatch',
-      `The assertion is meant for ${received.length ? received.join(', ') : '(no audience)'}, not for this workspace (${expected}).`,
-      `In Okta, set Audience URI (SP Entity ID) to ${expected}.`,
+      `The assertion is meant for ${received.length ? received.join(', ') : '(no audience)'}, not for this connection (${expected}).`,
+      {},
+      { hints: { entityId: expected } },
     );
   }
 }
 
-export class Expired extends SamlRefusal {
+export class Expired extends SignInRefused {
   constructor(notOnOrAfter: string) {
-    super(403, 'expired', `The assertion expired at ${notOnOrAfter}.`, CLOCK_FIX);
+    super('expired', `The assertion expired at ${notOnOrAfter}.`);
   }
 }
 
-export class NotYetValid extends SamlRefusal {
+export class NotYetValid extends SignInRefused {
   constructor(notBefore: string) {
-    super(403, 'not_yet_valid', `The assertion is not valid before ${notBefore}.`, CLOCK_FIX);
+    super('not_yet_valid', `The assertion is not valid before ${notBefore}.`);
   }
 }
 
-export class UnknownRequest extends SamlRefusal {
+export class UnknownRequest extends SignInRefused {
   constructor(requestId: string) {
     super(
-      403,
       'unknown_request',
-      `The response answers sign-in request ${requestId}, which this workspace did not start, which expired, or which was already completed.`,
-      'Start the sign-in again from the app.',
+      `The response answers sign-in request ${requestId}, which this connection did not start, which expired, or which was already completed.`,
     );
   }
 }
 
-export class InResponseToMismatch extends SamlRefusal {
+export class InResponseToMismatch extends SignInRefused {
   constructor() {
-    super(
-      403,
-      'in_response_to_mismatch',
-      'The Response and its Assertion answer different sign-in requests.',
-      'Start the sign-in again from the app.',
-    );
+    super('in_response_to_mismatch', 'The Response and its Assertion answer different sign-in requests.');
   }
 }
 
-export class IdpInitiatedDisabled extends SamlRefusal {
+export class IdpInitiatedDisabled extends SignInRefused {
   constructor() {
-    super(
-      403,
-      'idp_initiated_disabled',
-      'This workspace accepts only sign-ins started from the app (SP-initiated); this one was started at the IdP.',
-      'Start the sign-in from the app, or allow IdP-initiated sign-in in the workspace\'s SAML settings.',
-    );
+    super('idp_initiated_disabled', 'This connection accepts only sign-ins started from the app (SP-initiated); this one was started at the IdP.');
   }
 }
 
-export class ReplayedAssertion extends SamlRefusal {
+export class ReplayedAssertion extends SignInRefused {
   constructor(assertionId: string) {
-    super(
-      403,
-      'replayed_assertion',
-      `Assertion ${assertionId} was already used; a SAML assertion signs in once.`,
-      'Start a new sign-in from the app or the Okta dashboard.',
-    );
+    super('replayed_assertion', `Assertion ${assertionId} was already used; a SAML assertion signs in once.`);
   }
 }
 
-export class InvalidRelayState extends SamlRefusal {
+export class InvalidRelayState extends SignInRefused {
   constructor() {
-    super(
-      400,
-      'invalid_relay_state',
-      'The RelayState is not a path of the app; refusing to redirect there.',
-      'In Okta, leave Default RelayState blank, or set it to a path of the app such as /projects.',
-    );
+    super('invalid_relay_state', 'The RelayState is not a path of the app; refusing to redirect there.');
   }
 }
 
@@ -241,41 +169,43 @@ export class InvalidRelayState extends SamlRefusal {
  * the admin portal under that account (login CSRF, review #21). Those pages are reached through
  * SP-initiated sign-in, whose stored request binds the destination.
  */
-export class UnsolicitedBridgeDestination extends SamlRefusal {
+export class UnsolicitedBridgeDestination extends SignInRefused {
   constructor() {
     super(
-      403,
       'unsolicited_bridge_destination',
       'A sign-in started at the IdP cannot land on a page of the sign-in bridge (such as /admin); only sign-ins started here can.',
-      'Open the admin page from its own sign-in link (it starts the sign-in here), and in Okta leave Default RelayState blank or set it to a path of the app.',
     );
   }
 }
 
-export class InvalidReturnTo extends SamlRefusal {
+export class InvalidReturnTo extends SignInRefused {
   constructor() {
-    super(400, 'invalid_return_to', 'return_to must be a path of the app, such as /projects/42.', 'Link to the sign-in with a relative path of the app.');
+    super('invalid_return_to', 'return_to must be a path of the app, such as /projects/42.');
   }
 }
 
-export class UnsupportedNameIdFormat extends SamlRefusal {
+export class UnsupportedNameIdFormat extends SignInRefused {
   constructor(format: string | undefined, value: string | undefined) {
-    super(
-      403,
-      'unsupported_name_id_format',
-      `The NameID ${value ? `"${value}" ` : ''}has format ${format ?? '(none)'}; an email address is required.`,
-      'In Okta → SAML settings, set Name ID format to EmailAddress and Application username to Email.',
-    );
+    super('unsupported_name_id_format', `The NameID ${value ? `"${value}" ` : ''}has format ${format ?? '(none)'}; an email address is required.`);
   }
 }
 
-export class MissingEmail extends SamlRefusal {
+export class MissingEmail extends SignInRefused {
   constructor() {
-    super(
-      403,
-      'missing_email',
-      'The assertion carries no usable email address (NameID or the email attribute).',
-      'In Okta, add the attribute statement email = user.email and set Name ID format to EmailAddress.',
-    );
+    super('missing_email', 'The assertion carries no usable email address (NameID or the email attribute).');
+  }
+}
+
+/** Entra ID: the assertion's `tenantid` claim names another directory than the connection's issuer. */
+export class TenantMismatch extends SignInRefused {
+  constructor(expected: string, received: string) {
+    super('tenant_mismatch', `The assertion is from Entra tenant ${received}, not from the connection's tenant ${expected}.`);
+  }
+}
+
+/** Entra ID sent `groups.link` instead of the groups (more than 150 in a SAML token). */
+export class GroupsOverage extends SignInRefused {
+  constructor() {
+    super('groups_overage', 'The identity provider left the groups out of the assertion (more groups than a token carries) and sent a link to fetch them instead.');
   }
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../platform/config.js';
 import { escapeHtml, html, type HttpRequest, type HttpResponse } from '../platform/http.js';
 import type { CheckOutcome } from './checks/index.js';
-import type { SamlRefusal } from './errors.js';
+import type { RefusalHints } from '../signin/refusals.js';
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.5rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;font-size:.9rem;color:#555}
@@ -21,25 +21,6 @@ function details(rows: readonly (readonly [string, string])[]): string {
   return `<dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
 }
 
-/**
- * The page a browser sees when a SAML sign-in is refused: the cause, the fix (seed 001's
- * troubleshooting table and Okta's field names) and a stable error code with the request id.
- * Everything interpolated is escaped; the page loads nothing and runs no script.
- */
-export function refusalPage(config: Config, refusal: SamlRefusal, req: HttpRequest, teamId?: string): HttpResponse {
-  const body = `<h1>SAML sign-in refused</h1>
-<p>${escapeHtml(refusal.message)}</p>
-<h2>How to fix it</h2>
-<p class="fix">${escapeHtml(refusal.fix)}</p>
-${details([
-  ['Error code', refusal.code],
-  ['Region', config.REGION_ID.toUpperCase()],
-  ...(teamId ? ([['Workspace', teamId]] as const) : []),
-  ['Request id', req.requestId],
-])}`;
-  return html(refusal.status, page('SAML sign-in refused', body), { 'cache-control': 'no-store', 'x-idpb-error': refusal.code });
-}
-
 /** What the test-login report says about the user the assertion maps to. */
 export interface MappingPreview {
   readonly ok: boolean;
@@ -55,6 +36,8 @@ export interface TestReport {
   readonly groupsReceived: readonly string[] | undefined;
   readonly groupsKept: readonly string[] | undefined;
   readonly mapping: MappingPreview | undefined;
+  /** The connection's SP URLs and preset, which the failed check's fix names. */
+  readonly hints: RefusalHints;
 }
 
 const MARK = { passed: '✓', failed: '✗', skipped: '–' } as const;
@@ -66,11 +49,13 @@ const MARK = { passed: '✓', failed: '✗', skipped: '–' } as const;
  */
 export function testReportPage(config: Config, report: TestReport, req: HttpRequest, teamId: string): HttpResponse {
   const failed = report.outcomes.find((o) => o.status === 'failed');
+  // The fix of the one sign-in catalogue (`signin/refusals.ts`), as the refusal page words it.
+  const fix = failed?.error ? failed.error.with({}, report.hints).fix(config) : '';
   const banner = report.passed
     ? `<p class="banner passed">✓ Test login succeeded: SAML is set up correctly.</p>`
     : `<p class="banner failed">✗ Test login failed at “${escapeHtml(failed?.label ?? 'a check')}” (<code>${escapeHtml(failed?.error?.code ?? 'error')}</code>).</p>
 <p>${escapeHtml(failed?.error?.message ?? '')}</p>
-<h2>How to fix it</h2><p class="fix">${escapeHtml(failed?.error?.fix ?? '')}</p>`;
+<h2>How to fix it</h2><p class="fix">${escapeHtml(fix)}</p>`;
   const rows = report.outcomes
     .map(
       (o) =>

@@ -2,21 +2,22 @@ import type { Deps } from '../platform/deps.js';
 import { UserRepo } from '../store/users.js';
 import type { Workspace } from '../core/model/workspace.js';
 import { effectiveAccess } from '../core/roles.js';
-import { signInPolicy } from '../signin/index.js';
+import { connectionPolicy, type SamlConnection } from '../core/model/connection.js';
 import type { MappingPreview } from './pages.js';
 
 /**
  * Which workspace member a test login would sign in as, without signing in: the same lookups as
- * the sign-in core (the (issuer, NameID) link, then the email) and the same policy (sign-in
- * enabled, JIT, deactivated users), read-only.
+ * the sign-in core (the (issuer, NameID) link, then the email) and the same policy (the
+ * connection's sign-in and JIT switches, deactivated users), read-only.
  */
 export async function previewMapping(
   deps: Deps,
   workspace: Workspace,
+  connection: SamlConnection,
   who: { issuer: string; subject: string; email: string; groups: readonly string[] },
 ): Promise<MappingPreview> {
-  const policy = signInPolicy(workspace, 'saml');
-  if (!policy.enabled) return { ok: false, text: 'Refused: Okta sign-in is turned off for this workspace (sign_in_disabled).' };
+  const policy = connectionPolicy(workspace, connection);
+  if (!policy.enabled) return { ok: false, text: 'Refused: sign-in through this connection is turned off (sign_in_disabled).' };
   const users = new UserRepo(deps.db);
   const user =
     (await users.findBySubject(workspace.id, who.issuer, who.subject)) ?? (await users.findByEmail(workspace.id, who.email));

@@ -1,34 +1,47 @@
 import { randomBytes } from 'node:crypto';
 import { generateServiceProviderMetadata, SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import type { Config } from '../platform/config.js';
-import type { SamlConfig } from '../core/model/workspace.js';
+import { OKTA_SAML_CONNECTION_ID, type SamlConnection } from '../core/model/connection.js';
 import { setupUrls } from '../platform/setup-urls.js';
 import { NAMEID_EMAIL } from './checks/name-id.js';
 
-/** This workspace's service-provider identity: the URLs Okta is configured with (seed 001 step 1). */
+/** A SAML connection's service-provider identity: the URLs its IdP is configured with (seed 001 step 1). */
 export interface ServiceProvider {
   /** SP entity id = Audience URI = the metadata URL (`setupUrls().samlAudienceUri`). */
   readonly entityId: string;
   /** Assertion Consumer Service URL = Okta's "Single sign-on URL", Recipient and Destination. */
   readonly acsUrl: string;
-}
-
-/** The SP identity of a workspace in this region's stack, from the same URLs the admin API shows. */
-export function serviceProvider(config: Config, teamId: string): ServiceProvider {
-  const urls = setupUrls(config, teamId);
-  return { entityId: urls.samlAudienceUri, acsUrl: urls.samlAcsUrl };
+  readonly metadataUrl: string;
+  /** Where an SP-initiated sign-in starts (`?test=1`: a test login). */
+  readonly loginUrl: string;
 }
 
 /**
- * SP metadata (SAML metadata §2.4.4): entity id, the HTTP-POST ACS, NameID format emailAddress,
- * and `WantAssertionsSigned`. It needs no IdP configuration, so an admin can load it into Okta
+ * The SP identity of one SAML connection in this region's stack. The `saml` connection keeps the
+ * seeds' `{API}/api/saml/{team_id}/…` URLs (what Okta apps are already configured with); every
+ * other connection has its own `{API}/api/sso/saml/{team_id}/{connection_id}/…`, so each IdP
+ * addresses, and each assertion is audience-restricted to, exactly one connection. The entity id
+ * is the metadata URL in both shapes.
+ */
+export function serviceProvider(config: Config, teamId: string, connectionId: string = OKTA_SAML_CONNECTION_ID): ServiceProvider {
+  if (connectionId === OKTA_SAML_CONNECTION_ID) {
+    const urls = setupUrls(config, teamId);
+    return { entityId: urls.samlAudienceUri, acsUrl: urls.samlAcsUrl, metadataUrl: urls.samlMetadataUrl, loginUrl: urls.samlLoginUrl };
+  }
+  const base = `${config.API_URL}/api/sso/saml/${encodeURIComponent(teamId)}/${encodeURIComponent(connectionId)}`;
+  return { entityId: `${base}/metadata`, acsUrl: `${base}/acs`, metadataUrl: `${base}/metadata`, loginUrl: `${base}/login` };
+}
+
+/**
+ * SP metadata (SAML metadata §2.4.4): entity id, the HTTP-POST ACS, the NameID format asked for
+ * (emailAddress for Okta, seed 001; persistent for other presets) and `WantAssertionsSigned`. It needs no IdP configuration, so an admin can load it into Okta
  * before pasting Okta's certificate back.
  */
-export function spMetadataXml(sp: ServiceProvider): string {
+export function spMetadataXml(sp: ServiceProvider, nameIdFormat: string = NAMEID_EMAIL): string {
   return generateServiceProviderMetadata({
     issuer: sp.entityId,
     callbackUrl: sp.acsUrl,
-    identifierFormat: NAMEID_EMAIL,
+    identifierFormat: nameIdFormat,
     wantAssertionsSigned: true,
   });
 }
@@ -51,15 +64,15 @@ export function isRequestId(value: string | undefined): value is string {
  */
 export async function authnRequestUrl(
   sp: ServiceProvider,
-  saml: SamlConfig,
-  opts: { requestId: string; relayState?: string; forceAuthn: boolean },
+  saml: Pick<SamlConnection, 'idpSsoUrl' | 'idpCertificates'>,
+  opts: { requestId: string; relayState?: string; forceAuthn: boolean; nameIdFormat?: string },
 ): Promise<string> {
   const client = new SAML({
     entryPoint: saml.idpSsoUrl,
     issuer: sp.entityId,
     callbackUrl: sp.acsUrl,
     idpCert: saml.idpCertificates,
-    identifierFormat: NAMEID_EMAIL,
+    identifierFormat: opts.nameIdFormat ?? NAMEID_EMAIL,
     disableRequestedAuthnContext: true,
     forceAuthn: opts.forceAuthn,
     generateUniqueId: () => opts.requestId,

@@ -12,6 +12,8 @@ export const REQUEST_TTL_MS = 15 * 60_000;
 export interface SamlRequestRecord {
   readonly requestId: string;
   readonly teamId: string;
+  /** The connection that sent the AuthnRequest; absent on requests of the `saml` connection made before connections existed. */
+  readonly connectionId?: string;
   /** Where to land after sign-in (already allowlisted). */
   readonly destination?: Destination;
   /** Started by "Test login": report the checks instead of signing in. */
@@ -102,6 +104,7 @@ function toRequest(item: Record<string, unknown>): SamlRequestRecord {
   return {
     requestId: String(item.requestId),
     teamId: String(item.teamId),
+    ...(typeof item.connectionId === 'string' ? { connectionId: item.connectionId } : {}),
     ...(isDestination(item.destination) ? { destination: item.destination } : {}),
     test: item.test === true,
     createdAt: String(item.createdAt),

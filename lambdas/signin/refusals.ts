@@ -1,11 +1,32 @@
 import type { Config } from '../platform/config.js';
+import type { ProviderPreset } from '../core/model/connection.js';
 import { AppError } from '../core/errors.js';
 
 /**
- * Every way a sign-in can be refused, with what the user is told to do about it. The fixes come
- * from the seeds' troubleshooting tables (000: "Users can authenticate in Okta but cannot enter",
- * "The OIDC callback fails", mixed US/EU URLs; 001: `invalid_signature` after certificate rotation,
- * users not assigned; 003: unverified email). Codes are stable: support and tests rely on them.
+ * What a refusal's fix may name beyond the configuration: the SP URLs of the connection the
+ * response was meant for (a SAML connection's own ACS URL and entity id), and the IdP's preset, so
+ * the fix uses that vendor's field names.
+ */
+export interface RefusalHints {
+  readonly acsUrl?: string;
+  readonly entityId?: string;
+  readonly preset?: ProviderPreset;
+}
+
+type Fix = (c: Config, h: RefusalHints) => string;
+
+/** `okta` and the default: the Okta admin console's words; `entra`: the Entra admin center's. */
+const entra = (h: RefusalHints) => h.preset === 'entra';
+const samlApp = (h: RefusalHints) => (entra(h) ? 'In Entra ID (Enterprise applications → the app → Single sign-on)' : 'In Okta');
+const CLOCK_FIX: Fix = () => 'Sign in again. If it keeps happening, the clock of the IdP or of this server is off by more than 3 minutes.';
+
+/**
+ * Every way a sign-in can be refused, OIDC and SAML alike, with what the user is told to do about
+ * it: the single catalogue the refusal page (`page.ts`), the SAML test-login report and the audit
+ * record read. The fixes come from the seeds' troubleshooting tables (000: "Users can authenticate
+ * in Okta but cannot enter", "The OIDC callback fails", mixed US/EU URLs; 001: `invalid_signature`
+ * after certificate rotation, users not assigned, the SAML checks; 003: unverified email). Codes
+ * and statuses are stable: support and tests rely on them.
  */
 export const REFUSALS = {
   sign_in_disabled: {
@@ -142,9 +163,13 @@ export const REFUSALS = {
       'Check that the Okta domain and Client ID under Integrations > Okta belong to this Okta app. If Okta just rotated its signing keys, sign in again.',
   },
   invalid_signature: {
-    status: 400,
+    // Seed 001, troubleshooting: "Test login fails invalid_signature — Okta has rotated — re-fetch".
+    status: 403,
     title: 'The sign-in response has an invalid signature',
-    fix: () => "Okta may have rotated its certificate: re-fetch the X.509 certificate from the Okta app's Sign On tab and paste it into the SAML setup.",
+    fix: (_c, h) =>
+      entra(h)
+        ? 'Entra ID may have rotated its signing certificate: download Certificate (Base64) under Single sign-on → SAML Certificates into the connection, or make the connection from the App Federation Metadata Url so it follows rotations.'
+        : "Re-fetch the X.509 certificate from Okta → Sign On tab (View SAML setup instructions) and paste it into the workspace's SAML settings.",
   },
   idp_unreachable: {
     status: 502,
@@ -152,9 +177,142 @@ export const REFUSALS = {
     fix: () => 'Check the Okta domain under Integrations > Okta (for example acme.okta.com) and try again.',
   },
   idp_error: {
-    status: 400,
+    // 403: the IdP refused (a SAML error status, an OAuth error at the redirect URI).
+    status: 403,
     title: 'Okta refused the sign-in',
     fix: () => "The message above is Okta's. Fix the Okta app's settings it names, then sign in again.",
+  },
+  saml_not_configured: {
+    status: 404,
+    title: 'SAML single sign-on is not set up for this workspace',
+    fix: () =>
+      "A workspace admin pastes the Identity Provider Single Sign-On URL, Issuer and X.509 certificate from Okta (Sign On tab → View SAML setup instructions) into the workspace's SAML settings.",
+  },
+  missing_saml_response: {
+    status: 400,
+    title: 'The sign-in response is missing',
+    fix: () => 'The ACS URL only accepts the HTTP-POST binding from the IdP. Start the sign-in from the app or the Okta dashboard.',
+  },
+  payload_too_large: {
+    status: 413,
+    title: 'The sign-in response is too large',
+    fix: () => 'Send fewer groups in the groups attribute statement (seed 001: filter Starts with your prefix).',
+  },
+  malformed_response: {
+    status: 400,
+    title: 'The sign-in response is not a SAML 2.0 Response',
+    fix: () => 'Send a SAML 2.0 Response with the HTTP-POST binding (Okta does this by default).',
+  },
+  unsigned_response: {
+    status: 403,
+    title: 'The sign-in response is not signed',
+    fix: (_c, h) =>
+      entra(h)
+        ? 'In Entra ID → Single sign-on → SAML Certificates → Signing Option, choose Sign SAML assertion (or response and assertion) with SHA-256.'
+        : 'In Okta → Sign On → SAML settings → Advanced, set Response and/or Assertion Signature to Signed (RSA-SHA256).',
+  },
+  signature_wrapping: {
+    status: 403,
+    title: 'The sign-in response was tampered with',
+    fix: () => 'None on your side: an IdP never sends this. Contact support with the request id if it persists.',
+  },
+  weak_signature_algorithm: {
+    status: 403,
+    title: 'The sign-in response uses a weak signature algorithm',
+    fix: (_c, h) =>
+      entra(h)
+        ? 'In Entra ID → Single sign-on → SAML Certificates, set Signing Algorithm to SHA-256.'
+        : 'In Okta → Sign On → SAML settings → Advanced, set Signature Algorithm to RSA-SHA256 and Digest Algorithm to SHA256.',
+  },
+  issuer_mismatch: {
+    status: 403,
+    title: 'The sign-in response comes from another identity provider',
+    fix: (_c, h) =>
+      entra(h)
+        ? 'Copy the Microsoft Entra Identifier (Single sign-on → Set up the app) into the connection, or make the connection from the App Federation Metadata Url.'
+        : "Copy the Identity Provider Issuer from Okta → Sign On tab → View SAML setup instructions into the workspace's SAML settings.",
+  },
+  destination_mismatch: {
+    status: 403,
+    title: 'The sign-in response was sent to another address',
+    fix: (c, h) =>
+      entra(h)
+        ? `${samlApp(h)} → Basic SAML Configuration, set Reply URL (Assertion Consumer Service URL) to ${h.acsUrl ?? 'the ACS URL of the connection'}.`
+        : `In Okta, set Single sign-on URL to ${h.acsUrl ?? 'the ACS URL of the connection'} (the workspace's region, ${c.REGION_ID.toUpperCase()}; do not mix US and EU URLs).`,
+  },
+  recipient_mismatch: {
+    status: 403,
+    title: 'The sign-in assertion is addressed to another recipient',
+    fix: (_c, h) =>
+      entra(h)
+        ? `${samlApp(h)} → Basic SAML Configuration, set Reply URL (Assertion Consumer Service URL) to ${h.acsUrl ?? 'the ACS URL of the connection'}.`
+        : `In Okta, set Single sign-on URL (and Recipient URL) to ${h.acsUrl ?? 'the ACS URL of the connection'}.`,
+  },
+  audience_mismatch: {
+    status: 403,
+    title: 'The sign-in assertion is meant for another application',
+    fix: (_c, h) =>
+      entra(h)
+        ? `${samlApp(h)} → Basic SAML Configuration, set Identifier (Entity ID) to ${h.entityId ?? 'the entity id of the connection'}.`
+        : `In Okta, set Audience URI (SP Entity ID) to ${h.entityId ?? 'the entity id of the connection'}.`,
+  },
+  expired: {
+    status: 403,
+    title: 'The sign-in assertion has expired',
+    fix: CLOCK_FIX,
+  },
+  not_yet_valid: {
+    status: 403,
+    title: 'The sign-in assertion is not valid yet',
+    fix: CLOCK_FIX,
+  },
+  unknown_request: {
+    status: 403,
+    title: 'This sign-in was not started here, expired or was already completed',
+    fix: () => 'Start the sign-in again from the app.',
+  },
+  in_response_to_mismatch: {
+    status: 403,
+    title: 'The sign-in response answers two different requests',
+    fix: () => 'Start the sign-in again from the app.',
+  },
+  idp_initiated_disabled: {
+    status: 403,
+    title: 'Sign-in must start from the app',
+    fix: () => "Start the sign-in from the app, or allow IdP-initiated sign-in in the workspace's SAML settings.",
+  },
+  replayed_assertion: {
+    status: 403,
+    title: 'This sign-in response was already used',
+    fix: () => 'Start a new sign-in from the app or the Okta dashboard.',
+  },
+  invalid_relay_state: {
+    status: 400,
+    title: 'The sign-in response points to a destination outside the app',
+    fix: () => 'In Okta, leave Default RelayState blank, or set it to a path of the app such as /projects.',
+  },
+  unsolicited_bridge_destination: {
+    // Login CSRF into the admin portal (review #21): see lambdas/saml/checks/relay-state.ts.
+    status: 403,
+    title: 'A sign-in started at the identity provider cannot open this page',
+    fix: () =>
+      'Open the admin page from its own sign-in link (it starts the sign-in here), and in Okta leave Default RelayState blank or set it to a path of the app.',
+  },
+  unsupported_name_id_format: {
+    status: 403,
+    title: 'The sign-in assertion does not name the user by email address',
+    fix: (_c, h) =>
+      entra(h)
+        ? 'In Entra ID → Single sign-on → Attributes & Claims, send the emailaddress claim (user.mail), or a persistent Name identifier with it.'
+        : 'In Okta → SAML settings, set Name ID format to EmailAddress and Application username to Email.',
+  },
+  missing_email: {
+    status: 403,
+    title: 'The sign-in assertion carries no email address',
+    fix: (_c, h) =>
+      entra(h)
+        ? 'In Entra ID → Single sign-on → Attributes & Claims, keep the emailaddress claim (http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress = user.mail) and give the user a mail address.'
+        : 'In Okta, add the attribute statement email = user.email and set Name ID format to EmailAddress.',
   },
   throttled: {
     status: 429,
@@ -171,7 +329,7 @@ export const REFUSALS = {
     title: 'Sign-in failed because of an internal error',
     fix: () => 'Try again in a moment. If it keeps failing, contact support with the request id below.',
   },
-} as const satisfies Record<string, { status: number; title: string; fix: (c: Config) => string }>;
+} as const satisfies Record<string, { status: number; title: string; fix: Fix }>;
 
 export type RefusalCode = keyof typeof REFUSALS;
 
@@ -179,6 +337,8 @@ export type RefusalCode = keyof typeof REFUSALS;
 export interface RefusalSubject {
   readonly teamId?: string;
   readonly protocol?: 'oidc' | 'saml';
+  /** The connection the sign-in went through (`okta`, `saml`, or a generated id). */
+  readonly connectionId?: string;
   readonly issuer?: string;
   readonly subject?: string;
   readonly email?: string;
@@ -187,16 +347,19 @@ export interface RefusalSubject {
 
 /**
  * A refused sign-in. Thrown by the checks of both protocols and the core; rendered once, as an
- * HTML page naming cause and fix, and audited in the workspace's trail when the workspace is known.
+ * HTML page naming cause and fix (`page.ts`), and audited in the workspace's trail when the
+ * workspace is known (`refuse.ts`).
  */
 export class SignInRefused extends AppError {
   readonly refusal: RefusalCode;
   readonly about: RefusalSubject;
+  readonly hints: RefusalHints;
 
-  constructor(refusal: RefusalCode, detail: string, about: RefusalSubject = {}, options?: { cause?: unknown }) {
+  constructor(refusal: RefusalCode, detail: string, about: RefusalSubject = {}, options?: { cause?: unknown; hints?: RefusalHints }) {
     super(REFUSALS[refusal].status, refusal, detail, options);
     this.refusal = refusal;
     this.about = about;
+    this.hints = options?.hints ?? {};
   }
 
   /** The page is ours and says only what the user may know, whatever the status. */
@@ -204,9 +367,19 @@ export class SignInRefused extends AppError {
     return this.refusal !== 'server_error';
   }
 
-  /** A copy that also knows more about who was refused. */
-  with(about: RefusalSubject): SignInRefused {
+  /** The catalogue's title. */
+  get title(): string {
+    return REFUSALS[this.refusal].title;
+  }
+
+  /** What to do about it, in the words of the IdP's admin console. */
+  fix(config: Config): string {
+    return REFUSALS[this.refusal].fix(config, this.hints);
+  }
+
+  /** A copy that also knows more about who was refused and what the fix may name (known values win). */
+  with(about: RefusalSubject, hints: RefusalHints = {}): SignInRefused {
     const known = Object.fromEntries(Object.entries(this.about).filter(([, v]) => v !== undefined));
-    return new SignInRefused(this.refusal, this.message, { ...about, ...known }, { cause: this.cause });
+    return new SignInRefused(this.refusal, this.message, { ...about, ...known }, { cause: this.cause, hints: { ...hints, ...this.hints } });
   }
 }

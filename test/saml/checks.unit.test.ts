@@ -21,7 +21,7 @@ import { checkSolicitation } from '../../lambdas/saml/checks/solicitation.js';
 import { checkStatus } from '../../lambdas/saml/checks/status.js';
 import { checkTimeWindow, CLOCK_SKEW_MS } from '../../lambdas/saml/checks/time-window.js';
 import { readEnvelope, type ResponseEnvelope } from '../../lambdas/saml/envelope.js';
-import { SamlRefusal } from '../../lambdas/saml/errors.js';
+import { SignInRefused as SamlRefusal } from '../../lambdas/signin/refusals.js';
 import { appPathFrom, resolveDestination } from '../../lambdas/saml/relay-state.js';
 import type { SamlRequestRecord } from '../../lambdas/saml/store.js';
 import { loadConfig } from '../../lambdas/platform/config.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Db } from '../../lambdas/store/client.js';
 import { keys } from '../../lambdas/store/keys.js';
-import { SamlRefusal } from '../../lambdas/saml/errors.js';
+import { SignInRefused as SamlRefusal } from '../../lambdas/signin/refusals.js';
 import { SamlStore, type SamlRequestRecord } from '../../lambdas/saml/store.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

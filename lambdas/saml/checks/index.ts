@@ -1,12 +1,12 @@
 import type { Config } from '../../platform/config.js';
-import type { SamlConfig } from '../../core/model/workspace.js';
+import { OKTA_SAML_CONNECTION_ID, type SamlConnection } from '../../core/model/connection.js';
+import { SignInRefused } from '../../signin/refusals.js';
 import type { Destination } from '../relay-state.js';
 import type { SubjectConfirmationData } from '../assertion.js';
 import type { ResponseEnvelope } from '../envelope.js';
-import { SamlRefusal } from '../errors.js';
 import type { SamlRequestRecord, SamlStore } from '../store.js';
 import { checkSignatureAlgorithm } from './algorithm.js';
-import { readProfile, type SamlProfile } from './attributes.js';
+import { checkTenant, readProfile, type SamlProfile } from './attributes.js';
 import { checkAudience } from './audience.js';
 import { checkDestination } from './destination.js';
 import { checkFormat } from './format.js';
@@ -36,7 +36,7 @@ export const ACS_CHECKS = [
   { name: 'time_window', label: 'Validity window (3 min skew)' },
   { name: 'in_response_to', label: 'InResponseTo / IdP-initiated' },
   { name: 'relay_state', label: 'RelayState' },
-  { name: 'name_id', label: 'NameID (email address)' },
+  { name: 'name_id', label: 'NameID' },
   { name: 'attributes', label: 'Attributes and group filter' },
   { name: 'one_time_use', label: 'Not replayed (one-time use)' },
 ] as const;
@@ -49,16 +49,17 @@ export interface CheckOutcome {
   readonly label: string;
   readonly status: 'passed' | 'failed' | 'skipped';
   readonly detail?: string;
-  readonly error?: SamlRefusal;
+  readonly error?: SignInRefused;
 }
 
 /** Everything the checks need, gathered by the ACS handler. */
 export interface AcsInput {
   /** The parsed envelope, or why the SAMLResponse could not be read. */
-  readonly envelope: ResponseEnvelope | SamlRefusal;
+  readonly envelope: ResponseEnvelope | SignInRefused;
   readonly relayState: string | undefined;
   readonly teamId: string;
-  readonly saml: SamlConfig;
+  /** The SAML connection the ACS URL addresses: its IdP's certificates, entity id and switches. */
+  readonly saml: SamlConnection;
   /** The pending request the response claims to answer (read, not yet spent). */
   readonly pending: SamlRequestRecord | undefined;
   readonly sp: { readonly entityId: string; readonly acsUrl: string };
@@ -92,10 +93,10 @@ export interface VerifiedFacts {
 
 export type AcsResult =
   | { readonly ok: true; readonly outcomes: readonly CheckOutcome[]; readonly facts: VerifiedFacts; readonly accepted: AcceptedResponse }
-  | { readonly ok: false; readonly outcomes: readonly CheckOutcome[]; readonly facts: VerifiedFacts; readonly refusal: SamlRefusal };
+  | { readonly ok: false; readonly outcomes: readonly CheckOutcome[]; readonly facts: VerifiedFacts; readonly refusal: SignInRefused };
 
 class Stop extends Error {
-  constructor(readonly refusal: SamlRefusal) {
+  constructor(readonly refusal: SignInRefused) {
     super(refusal.code);
   }
 }
@@ -111,7 +112,7 @@ class Run {
       this.outcomes.set(name, { name, label, status: 'passed', detail: describe(value) });
       return value;
     } catch (err) {
-      if (!(err instanceof SamlRefusal)) throw err;
+      if (!(err instanceof SignInRefused)) throw err;
       this.outcomes.set(name, { name, label, status: 'failed', detail: err.message, error: err });
       throw new Stop(err);
     }
@@ -136,7 +137,7 @@ export async function runAcsChecks(input: AcsInput): Promise<AcsResult> {
     const envelope = await run.step(
       'response',
       () => {
-        if (input.envelope instanceof SamlRefusal) throw input.envelope;
+        if (input.envelope instanceof SignInRefused) throw input.envelope;
         return input.envelope;
       },
       (e) => `Response ${e.responseId ?? '(no ID)'}`,
@@ -152,7 +153,15 @@ export async function runAcsChecks(input: AcsInput): Promise<AcsResult> {
     facts.assertionId = assertion.id;
     if (assertion.nameId) facts.subject = assertion.nameId.value;
     await run.step('signature_algorithm', () => checkSignatureAlgorithm(envelope.signatures), (s) => s);
-    const issuer = await run.step('issuer', () => checkIssuer(assertion, saml.idpEntityId), (s) => s);
+    const issuer = await run.step(
+      'issuer',
+      () => {
+        const iss = checkIssuer(assertion, saml.idpEntityId);
+        checkTenant(assertion, saml.idpEntityId);
+        return iss;
+      },
+      (s) => s,
+    );
     await run.step('destination', () => checkDestination(envelope, sp.acsUrl), (s) => s);
     const confirmation: SubjectConfirmationData = await run.step(
       'recipient',
@@ -167,7 +176,9 @@ export async function runAcsChecks(input: AcsInput): Promise<AcsResult> {
     );
     const solicitation = await run.step(
       'in_response_to',
-      () => checkSolicitation(envelope, confirmation, input.pending, saml.allowIdpInitiated),
+      // A pending request answers only through the connection that started it: a response of
+      // one IdP cannot spend a request made for another connection of the workspace.
+      () => checkSolicitation(envelope, confirmation, (input.pending?.connectionId ?? OKTA_SAML_CONNECTION_ID) === saml.id ? input.pending : undefined, saml.allowIdpInitiated),
       (s) => (s.kind === 'sp-initiated' ? `SP-initiated, answers request ${s.request.requestId}` : 'IdP-initiated (allowed)'),
     );
     const destination = await run.step(
@@ -175,7 +186,9 @@ export async function runAcsChecks(input: AcsInput): Promise<AcsResult> {
       () => checkRelayState(input.relayState, solicitation, input.config),
       (d) => (d ? `${d.kind === 'bridge' ? 'bridge page' : 'app path'} ${d.path}` : "(none: the app's start page)"),
     );
-    const nameId = await run.step('name_id', () => checkNameId(assertion), (n) => `${n.value} (${n.format.replace(/^.*:/, '')})`);
+    // Seed 001 asks Okta for an email NameID; other IdPs (Entra: persistent) name the user opaquely.
+    const opaque = saml.preset !== 'okta';
+    const nameId = await run.step('name_id', () => checkNameId(assertion, { opaque }), (n) => `${n.value} (${n.format.replace(/^.*:/, '')})`);
     const profile = await run.step(
       'attributes',
       () => readProfile(assertion, nameId.value, saml.groupPrefix),

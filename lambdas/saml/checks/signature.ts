@@ -1,6 +1,7 @@
 import { SAML, SamlStatusError, ValidateInResponseTo } from '@node-saml/node-saml';
 import { toVerifiedAssertion, type VerifiedAssertion } from '../assertion.js';
-import { IdpError, InvalidSignature, MalformedResponse, SignatureWrapping, UnsignedResponse, type SamlRefusal } from '../errors.js';
+import type { SignInRefused } from '../../signin/refusals.js';
+import { IdpError, InvalidSignature, MalformedResponse, SignatureWrapping, UnsignedResponse } from '../errors.js';
 import type { ResponseEnvelope } from '../envelope.js';
 
 /** What the signature check hands to the checks after it. */
@@ -26,7 +27,7 @@ const WRAPPING =
   /multiple assertions|more than one element|does not refer to it's parent|Too many signatures|too many transforms|signed references|ref URI included quote|reference uri not found|Cannot obtain assertion from signed data/i;
 
 /** Maps a node-saml failure to the refusal named after its cause. */
-export function refusalFromNodeSaml(err: unknown): SamlRefusal {
+export function refusalFromNodeSaml(err: unknown): SignInRefused {
   if (err instanceof SamlStatusError) return new IdpError('error', err.message);
   const message = err instanceof Error ? err.message : String(err);
   if (WRAPPING.test(message)) return new SignatureWrapping(message.replace(/^Invalid signature:?\s*/i, ''), { cause: err });
@@ -54,7 +55,7 @@ export async function checkSignature(
   if (signed.length === 0) throw new UnsignedResponse();
   if (certificates.length === 0) throw new InvalidSignature();
   const SAMLResponse = Buffer.from(envelope.xml, 'utf8').toString('base64');
-  let last: SamlRefusal = new InvalidSignature();
+  let last: SignInRefused = new InvalidSignature();
   for (const [index, cert] of certificates.entries()) {
     const saml = new SAML({
       idpCert: cert,
