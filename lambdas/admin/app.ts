@@ -1,4 +1,3 @@
-import { X509Certificate } from 'node:crypto';
 import { authenticateAdmin, requirePlatform, type AdminPrincipal } from '../signin/admin-auth.js';
 import { auditContextFrom } from '../platform/http.js';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +9,17 @@ import type { App } from '../platform/lambda.js';
 import { GroupRepo } from '../store/groups.js';
 import { TokenRepo } from '../store/tokens.js';
 import { DEFAULT_ROLES, type Workspace } from '../core/model/workspace.js';
+import {
+  OKTA_OIDC_CONNECTION_ID,
+  OKTA_SAML_CONNECTION_ID,
+  oktaOidcConnection,
+  oktaSamlConnection,
+  type OidcConnection,
+  type SamlConnection,
+} from '../core/model/connection.js';
+import { normaliseCertificate } from '../core/connections/certificates.js';
+import { issuerFromDomain } from '../core/connections/presets.js';
+import { clientSecretName, connectionRoutes, connectionView, oidcIssuerOf, withConnection, type SaveWorkspace } from './connections.js';
 import { WorkspaceRepo } from '../store/workspaces.js';
 import { router } from '../platform/router.js';
 import { setupUrls } from '../platform/setup-urls.js';
@@ -21,7 +31,43 @@ import { CreateWorkspaceBody, OktaBody, RoleMappingsBody, RolesBody, samlBodyFor
 
 const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** What the admin API shows of a workspace: never a secret, always this region's setup URLs. */
+/** The `okta` connection in the shape `PUT …/okta` has always answered (`workspaceView().okta`). */
+function legacyOktaView(c: OidcConnection | undefined) {
+  if (!c) return null;
+  return {
+    domain: c.domain ?? new URL(c.issuer).host,
+    issuer: c.issuer,
+    clientId: c.clientId,
+    clientSecretSet: true,
+    signInEnabled: c.signInEnabled,
+    jitEnabled: c.jitEnabled,
+    partialLogout: c.partialLogout,
+    sharedSignalsEnabled: c.sharedSignalsEnabled,
+    updatedAt: c.updatedAt,
+  };
+}
+
+/** The `saml` connection in the shape `PUT …/saml` has always answered (`workspaceView().saml`). */
+function legacySamlView(c: SamlConnection | undefined) {
+  if (!c) return null;
+  return {
+    idpSsoUrl: c.idpSsoUrl,
+    idpEntityId: c.idpEntityId,
+    idpCertificates: c.idpCertificates,
+    allowIdpInitiated: c.allowIdpInitiated,
+    ...(c.groupPrefix !== undefined ? { groupPrefix: c.groupPrefix } : {}),
+    ...(c.appInstanceId !== undefined ? { appInstanceId: c.appInstanceId } : {}),
+    ...(c.oktaOrgUrl !== undefined ? { oktaOrgUrl: c.oktaOrgUrl } : {}),
+    ...(c.signInEnabled !== undefined ? { signInEnabled: c.signInEnabled } : {}),
+    ...(c.jitEnabled !== undefined ? { jitEnabled: c.jitEnabled } : {}),
+    updatedAt: c.updatedAt,
+  };
+}
+
+/**
+ * What the admin API shows of a workspace: never a secret, always this region's setup URLs; `okta`
+ * and `saml` are the views of the `okta` and `saml` connections the legacy forms address.
+ */
 export function workspaceView(deps: Deps, w: Workspace) {
   return {
     id: w.id,
@@ -30,73 +76,14 @@ export function workspaceView(deps: Deps, w: Workspace) {
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
     setup: setupUrls(deps.config, w.id),
-    okta: w.okta
-      ? {
-          domain: w.okta.domain,
-          issuer: w.okta.issuer,
-          clientId: w.okta.clientId,
-          clientSecretSet: true,
-          signInEnabled: w.okta.signInEnabled,
-          jitEnabled: w.okta.jitEnabled,
-          partialLogout: w.okta.partialLogout,
-          sharedSignalsEnabled: w.okta.sharedSignalsEnabled,
-          updatedAt: w.okta.updatedAt,
-        }
-      : null,
-    saml: w.saml ?? null,
+    okta: legacyOktaView(oktaOidcConnection(w)),
+    saml: legacySamlView(oktaSamlConnection(w)),
+    connections: w.connections.map((c) => connectionView(deps.config, w.id, c, deps.now())),
     emailDomains: w.emailDomains,
     roles: w.roles,
     defaultRole: w.defaultRole,
     roleMappings: w.roleMappings,
   };
-}
-
-/**
- * Derives the Okta org issuer from the domain an admin typed (seed 000: "generates the Okta issuer
- * from your domain"). Deployed stacks accept HTTPS only; local mode also accepts a plain-HTTP
- * loopback URL so that the local Okta stand-in can be the issuer (DESIGN.md).
- */
-export function issuerFromDomain(input: string, local: boolean): { domain: string; issuer: string } {
-  const raw = input.trim().replace(/\/+$/, '');
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new BadRequest('domain: not a valid Okta domain (e.g. acme.okta.com).', { code: 'validation_failed' });
-  }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol === 'http:' && !(local && loopback)) {
-    throw new BadRequest('domain: the Okta issuer must use HTTPS.', { code: 'validation_failed' });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new BadRequest('domain: the Okta issuer must use HTTPS.', { code: 'validation_failed' });
-  }
-  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new BadRequest('domain: enter only the Okta domain, e.g. acme.okta.com (the org authorization server is used).', {
-      code: 'validation_failed',
-    });
-  }
-  if (!loopback && !/^([a-z0-9-]+\.)+[a-z]{2,63}$/i.test(url.hostname)) {
-    throw new BadRequest('domain: not a valid Okta domain (e.g. acme.okta.com).', { code: 'validation_failed' });
-  }
-  return { domain: url.host.toLowerCase(), issuer: `${url.protocol}//${url.host.toLowerCase()}` };
-}
-
-/** Normalises a PEM or bare-base64 certificate and checks that it parses as X.509. */
-export function normaliseCertificate(input: string): string {
-  const body = input
-    .replace(/-----(BEGIN|END) CERTIFICATE-----/g, '')
-    .replace(/\s+/g, '');
-  const pem = `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`;
-  try {
-    new X509Certificate(pem);
-  } catch {
-    throw new BadRequest('idpCertificate: not a valid X.509 certificate (paste the PEM from Okta\'s "View SAML setup instructions").', {
-      code: 'validation_failed',
-    });
-  }
-  return pem;
 }
 
 export function createAdminApp(deps: Deps): App {
@@ -110,9 +97,9 @@ export function createAdminApp(deps: Deps): App {
     return { p, w: await workspaces.require(teamId) };
   }
 
-  async function saveWorkspace(req: HttpRequest, p: AdminPrincipal, before: Workspace, next: Workspace, action: string, extra = [] as Parameters<WorkspaceRepo['update']>[4]) {
+  const saveWorkspace: SaveWorkspace = async (req, p, before, next, action, extra = [], subject) => {
     try {
-      await workspaces.update(auditContextFrom(req, before.id, deps.config.REGION_ID, p.actor), before, next, action, extra);
+      await workspaces.update(auditContextFrom(req, before.id, deps.config.REGION_ID, p.actor), before, next, action, extra, subject);
     } catch (err) {
       if (err instanceof ConditionFailed) {
         if (err.failedIndexes.includes(0)) throw new Conflict('The workspace changed concurrently; reload and retry.');
@@ -120,7 +107,7 @@ export function createAdminApp(deps: Deps): App {
       }
       throw err;
     }
-  }
+  };
 
   /**
    * Members of the mapped groups (before and after the change) get their stored roles recomputed
@@ -181,6 +168,7 @@ export function createAdminApp(deps: Deps): App {
           defaultRole: 'member',
           roleMappings: { groups: [], roleValues: [] },
           emailDomains: [],
+          connections: [],
         };
         await workspaces.create(auditContextFrom(req, w.id, deps.config.REGION_ID, p.actor), w);
         return json(201, workspaceView(deps, w), { location: `${deps.config.API_URL}/api/admin/workspaces/${w.id}` });
@@ -200,9 +188,10 @@ export function createAdminApp(deps: Deps): App {
       async (req, { teamId }) => {
         const { p, w } = await scoped(req, teamId!);
         const body = parseJsonBody(OktaBody, req.body);
-        const { domain, issuer } = issuerFromDomain(body.domain, deps.config.LOCAL_MODE);
-        if (!body.clientSecret && !w.okta) throw new BadRequest('clientSecret: required when Okta is first configured.', { code: 'validation_failed' });
-        const secretName = `${deps.config.WORKSPACE_SECRET_PREFIX}/${w.id}/okta-client-secret`;
+        const existing = oktaOidcConnection(w);
+        const { domain, issuer } = oidcIssuerOf({ preset: 'okta', issuer: body.issuer, domain: body.domain }, existing, deps.config.LOCAL_MODE);
+        if (!body.clientSecret && !existing) throw new BadRequest('clientSecret: required when Okta is first configured.', { code: 'validation_failed' });
+        const secretName = clientSecretName(deps.config, w.id, OKTA_OIDC_CONNECTION_ID);
         // The secret goes to the secret store first: a workspace never points at a secret that is not there.
         if (body.clientSecret) await deps.secrets.put(secretName, body.clientSecret);
         const now = deps.now().toISOString();
@@ -210,23 +199,25 @@ export function createAdminApp(deps: Deps): App {
         const domains = body.emailDomains
           ? await planOktaDomains(deps, auditContextFrom(req, w.id, deps.config.REGION_ID, p.actor), w, body.emailDomains)
           : { emailDomains: w.emailDomains, items: [] };
-        const emailDomains = domains.emailDomains;
-        const next: Workspace = {
-          ...w,
+        const connection: OidcConnection = {
+          id: OKTA_OIDC_CONNECTION_ID,
+          name: existing?.name ?? 'Okta',
+          preset: 'okta',
+          protocol: 'oidc',
+          emailDomains: body.emailDomains ? domains.emailDomains : (existing?.emailDomains ?? []),
+          createdAt: existing?.createdAt ?? now,
           updatedAt: now,
-          emailDomains,
-          okta: {
-            domain,
-            issuer,
-            clientId: body.clientId,
-            clientSecretName: secretName,
-            signInEnabled: body.signInEnabled,
-            jitEnabled: body.jitEnabled,
-            partialLogout: body.partialLogout,
-            sharedSignalsEnabled: body.sharedSignalsEnabled,
-            updatedAt: now,
-          },
+          ...(domain !== undefined ? { domain } : {}),
+          issuer,
+          clientId: body.clientId,
+          clientSecretName: secretName,
+          signInEnabled: body.signInEnabled,
+          jitEnabled: body.jitEnabled,
+          partialLogout: body.partialLogout,
+          sharedSignalsEnabled: body.sharedSignalsEnabled,
+          ...(existing?.groupsClaim !== undefined ? { groupsClaim: existing.groupsClaim } : {}),
         };
+        const next = withConnection(w, connection, domains.emailDomains, now);
         await saveWorkspace(req, p, w, next, 'workspace.okta_configured', [
           ...WorkspaceRepo.issuerLinkItems(w, next),
           ...domains.items,
@@ -240,24 +231,28 @@ export function createAdminApp(deps: Deps): App {
       async (req, { teamId }) => {
         const { p, w } = await scoped(req, teamId!);
         const body = parseJsonBody(samlBodyFor(deps.config.LOCAL_MODE), req.body);
-        const certs = (body.idpCertificates ?? [body.idpCertificate!]).map(normaliseCertificate);
+        const existing = oktaSamlConnection(w);
+        const certs = (body.idpCertificates ?? [body.idpCertificate!]).map((c) => normaliseCertificate(c));
         const now = deps.now().toISOString();
-        const next: Workspace = {
-          ...w,
+        const connection: SamlConnection = {
+          id: OKTA_SAML_CONNECTION_ID,
+          name: existing?.name ?? 'Okta SAML',
+          preset: existing?.preset ?? 'okta',
+          protocol: 'saml',
+          emailDomains: existing?.emailDomains ?? [],
+          createdAt: existing?.createdAt ?? now,
           updatedAt: now,
-          saml: {
-            idpSsoUrl: body.idpSsoUrl,
-            idpEntityId: body.idpEntityId,
-            idpCertificates: certs,
-            allowIdpInitiated: body.allowIdpInitiated,
-            ...(body.groupPrefix !== undefined ? { groupPrefix: body.groupPrefix } : {}),
-            ...(body.appInstanceId !== undefined ? { appInstanceId: body.appInstanceId } : {}),
-            ...(body.oktaOrgUrl !== undefined ? { oktaOrgUrl: issuerFromDomain(body.oktaOrgUrl, deps.config.LOCAL_MODE).issuer } : {}),
-            ...(body.signInEnabled !== undefined ? { signInEnabled: body.signInEnabled } : {}),
-            ...(body.jitEnabled !== undefined ? { jitEnabled: body.jitEnabled } : {}),
-            updatedAt: now,
-          },
+          idpSsoUrl: body.idpSsoUrl,
+          idpEntityId: body.idpEntityId,
+          idpCertificates: certs,
+          allowIdpInitiated: body.allowIdpInitiated,
+          ...(body.groupPrefix !== undefined ? { groupPrefix: body.groupPrefix } : {}),
+          ...(body.appInstanceId !== undefined ? { appInstanceId: body.appInstanceId } : {}),
+          ...(body.oktaOrgUrl !== undefined ? { oktaOrgUrl: issuerFromDomain(body.oktaOrgUrl, deps.config.LOCAL_MODE).issuer } : {}),
+          ...(body.signInEnabled !== undefined ? { signInEnabled: body.signInEnabled } : {}),
+          ...(body.jitEnabled !== undefined ? { jitEnabled: body.jitEnabled } : {}),
         };
+        const next = withConnection(w, connection, w.emailDomains, now);
         await saveWorkspace(req, p, w, next, 'workspace.saml_configured', WorkspaceRepo.issuerLinkItems(w, next));
         return json(200, workspaceView(deps, next));
       },
@@ -343,6 +338,7 @@ export function createAdminApp(deps: Deps): App {
       },
     ],
     ...domainRoutes(deps, scoped),
+    ...connectionRoutes(deps, scoped, saveWorkspace),
     [
       'GET',
       '/api/admin/workspaces/:teamId/users',

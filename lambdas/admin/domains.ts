@@ -80,6 +80,34 @@ export async function planOktaDomains(
   return { emailDomains: requested, items };
 }
 
+/**
+ * `emailDomains` of a connection: each name the workspace has not claimed yet becomes a PENDING
+ * claim of the workspace (like `planOktaDomains`, review #4), routing nothing until verified; no
+ * claim is removed (other connections, or the workspace itself, may rely on it). Returns the
+ * connection's normalised list, the workspace's new list and the transaction items.
+ */
+export async function planConnectionDomains(
+  deps: Deps,
+  ctx: AuditContext,
+  w: Workspace,
+  input: readonly string[],
+): Promise<{ connectionDomains: string[]; emailDomains: string[]; items: TransactItem[] }> {
+  const connectionDomains = [...new Set(input.map((d, i) => claimableDomain(d, `emailDomains.${i}`, w.id)))];
+  const added = connectionDomains.filter((d) => !w.emailDomains.includes(d));
+  if (added.length === 0) return { connectionDomains, emailDomains: w.emailDomains, items: [] };
+  const current = await new DomainRepo(deps.db).list(w.id);
+  const emailDomains = [...new Set([...current.map((c) => c.domain), ...connectionDomains])];
+  if (emailDomains.length > MAX_DOMAIN_CLAIMS) {
+    throw new BadRequest(`emailDomains: a workspace may hold at most ${MAX_DOMAIN_CLAIMS} domain claims.`, { code: 'validation_failed' });
+  }
+  const now = deps.now().toISOString();
+  const items = DomainRepo.syncItems(ctx, w.id, current, emailDomains, new Set(), (d) => newClaim(w.id, d, now));
+  if (items.length > 80) {
+    throw new BadRequest('emailDomains: too many claims change at once; use POST …/domains for each domain.', { code: 'validation_failed' });
+  }
+  return { connectionDomains, emailDomains, items };
+}
+
 type Scoped = (req: HttpRequest, teamId: string) => Promise<{ p: AdminPrincipal; w: Workspace }>;
 
 /** The admin API's domain routes: claim, list, verify by DNS TXT, approve with the platform key, remove. */

@@ -1,13 +1,18 @@
 import * as z from 'zod';
+import { PROVIDER_PRESETS } from '../core/model/connection.js';
 
 const trimmed = (max: number) => z.string().trim().min(1).max(max);
 
 export const CreateWorkspaceBody = z.object({ name: trimmed(200) }).strict();
 
-/** An Okta org domain as an admin types it: `acme.okta.com`, `https://acme.okta.com/`, a custom domain. */
+/**
+ * `PUT …/okta`: an Okta org domain as an admin types it (`acme.okta.com`, `https://acme.okta.com/`,
+ * a custom domain), or the full `issuer`, kept exactly as entered.
+ */
 export const OktaBody = z
   .object({
-    domain: trimmed(255),
+    domain: trimmed(255).optional(),
+    issuer: trimmed(1024).optional(),
     clientId: trimmed(255),
     /** Required the first time; omitted on later updates to keep the stored secret. */
     clientSecret: z.string().min(1).max(1024).optional(),
@@ -21,7 +26,8 @@ export const OktaBody = z
      */
     emailDomains: z.array(z.string().max(1024)).max(50).optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.domain !== undefined || b.issuer !== undefined, { message: 'domain (or issuer) is required', path: ['domain'] });
 
 /** Loopback hosts, where plain HTTP is acceptable in local mode (the demo's IdP stand-in). */
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -132,6 +138,69 @@ export const RoleMappingsBody = z
   })
   .strict()
   .refine(fitsWorkspace, boundedJson);
+
+/** Fields every connection body may carry (docs/connections.md, "API"). */
+const connectionCommon = {
+  preset: z.enum(PROVIDER_PRESETS),
+  name: trimmed(200).optional(),
+  signInEnabled: z.boolean().optional(),
+  jitEnabled: z.boolean().optional(),
+  /** Each new name becomes a PENDING claim of the workspace; it routes sign-ins once verified. */
+  emailDomains: z.array(z.string().max(1024)).max(50).optional(),
+};
+
+const OidcConnectionBody = z
+  .object({
+    ...connectionCommon,
+    protocol: z.literal('oidc'),
+    /** The full issuer, kept exactly as entered; else derived from `domain` / `tenantId` by the preset. */
+    issuer: trimmed(1024).optional(),
+    domain: trimmed(255).optional(),
+    tenantId: trimmed(64).optional(),
+    clientId: trimmed(255),
+    /** Required on create; omitted on update to keep the stored secret. Never shown again. */
+    clientSecret: z.string().min(1).max(1024).optional(),
+    partialLogout: z.boolean().optional(),
+    sharedSignalsEnabled: z.boolean().optional(),
+    hostedDomain: trimmed(253).optional(),
+    groupsClaim: trimmed(100).optional(),
+  })
+  .strict();
+
+function samlConnectionBody(localMode: boolean) {
+  return z
+    .object({
+      ...connectionCommon,
+      protocol: z.literal('saml'),
+      /** The IdP's metadata URL: SSO URL, entity id and certificates are read from it. */
+      metadataUrl: z.string().trim().min(1).max(2048).optional(),
+      idpSsoUrl: ssoUrl(localMode).optional(),
+      idpEntityId: trimmed(1024).refine((s) => Buffer.byteLength(s) <= 1024, { message: 'must be at most 1024 bytes in UTF-8' }).optional(),
+      idpCertificate: z.string().min(1).max(16_384).optional(),
+      idpCertificates: z.array(z.string().min(1).max(16_384)).min(1).max(2).optional(),
+      allowIdpInitiated: z.boolean().optional(),
+      groupPrefix: z.string().max(255).optional(),
+      appInstanceId: z.string().max(255).optional(),
+      oktaOrgUrl: z.string().trim().min(1).max(255).optional(),
+    })
+    .strict()
+    .refine(
+      (b) => b.metadataUrl !== undefined || (b.idpSsoUrl !== undefined && b.idpEntityId !== undefined && (b.idpCertificate !== undefined || b.idpCertificates !== undefined)),
+      { message: 'metadataUrl, or idpSsoUrl, idpEntityId and idpCertificate (or idpCertificates), is required', path: ['metadataUrl'] },
+    );
+}
+
+function connectionBody(localMode: boolean) {
+  return z.discriminatedUnion('protocol', [OidcConnectionBody, samlConnectionBody(localMode)]);
+}
+
+/** `POST …/connections` and `PUT …/connections/{id}` as a deployed stack accepts them. */
+export const ConnectionBody = connectionBody(false);
+const LocalConnectionBody = connectionBody(true);
+export function connectionBodyFor(localMode: boolean): typeof ConnectionBody {
+  return localMode ? LocalConnectionBody : ConnectionBody;
+}
+export type ConnectionInput = z.infer<typeof ConnectionBody>;
 
 export type OktaInput = z.infer<typeof OktaBody>;
 export type SamlInput = z.infer<typeof SamlBody>;

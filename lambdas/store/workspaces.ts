@@ -4,7 +4,7 @@ import type { Workspace, IssuerClaim } from '../core/model/workspace.js';
 import { keys } from './keys.js';
 import type { Db, Item, TransactItem } from './client.js';
 import { auditPut } from './audit-items.js';
-import type { AuditContext } from '../core/audit.js';
+import type { AuditContext, AuditEntry } from '../core/audit.js';
 import { NotFound } from '../core/errors.js';
 import { DomainRepo } from './domains.js';
 
@@ -81,9 +81,17 @@ export class WorkspaceRepo {
 
   /**
    * Replaces the workspace with `next` if it still has `before`'s `updatedAt` (optimistic
-   * concurrency), with extra transaction items (issuer lookups) and the audit record.
+   * concurrency), with extra transaction items (issuer lookups) and the audit record. The record
+   * shows the whole workspace before and after, unless `subject` names what changed (a connection).
    */
-  async update(ctx: AuditContext, before: Workspace, next: Workspace, action: string, extra: TransactItem[] = []): Promise<void> {
+  async update(
+    ctx: AuditContext,
+    before: Workspace,
+    next: Workspace,
+    action: string,
+    extra: TransactItem[] = [],
+    subject?: Pick<AuditEntry, 'target' | 'before' | 'after'>,
+  ): Promise<void> {
     await this.db.transact([
       {
         Put: {
@@ -93,7 +101,7 @@ export class WorkspaceRepo {
         },
       },
       ...extra,
-      auditPut(ctx, { action, target: { type: 'workspace', id: next.id }, before, after: next }),
+      auditPut(ctx, { action, ...(subject ?? { target: { type: 'workspace', id: next.id }, before, after: next }) }),
     ]);
   }
 

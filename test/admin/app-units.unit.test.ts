@@ -1,6 +1,7 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { issuerFromDomain, normaliseCertificate } from '../../lambdas/admin/app.js';
+import { normaliseCertificate } from '../../lambdas/core/connections/certificates.js';
+import { issuerFromDomain } from '../../lambdas/core/connections/presets.js';
 import { BadRequest } from '../../lambdas/core/errors.js';
 
 describe('issuerFromDomain', () => {
