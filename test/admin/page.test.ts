@@ -1,8 +1,9 @@
 /**
  * The admin web page (`GET /admin`), driven in a real Chromium against the real local stack, the way
  * a workspace admin uses it (seeds 000–004): sign in with the platform key, create a workspace, copy
- * the setup URLs, save Okta, mint and revoke a SCIM token, edit roles and mappings, export the audit
- * log. Screenshots go to the OS temp dir for a human look; they are never committed.
+ * the setup URLs, add an Okta connection, mint and revoke a SCIM token, edit roles and mappings,
+ * export the audit log. Screenshots go to the OS temp dir for a human look; they are never committed.
+ * The connections list, Entra, certificates and deletion: test/admin/connections-page.test.ts.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -21,6 +22,26 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const WORKSPACE_NAME = 'Acme <b>EU</b> & "Co"';
 const CLIENT_SECRET = 'okta-client-secret-Zq81-never-echo';
+
+interface ConnectionView {
+  id: string;
+  protocol: 'oidc' | 'saml';
+  preset: string;
+  name: string;
+  issuer?: string;
+  domain?: string;
+  clientId?: string;
+  clientSecretSet?: boolean;
+  signInEnabled?: boolean;
+  jitEnabled?: boolean;
+  emailDomains: string[];
+  idpSsoUrl?: string;
+  idpEntityId?: string;
+  idpCertificates?: string[];
+  allowIdpInitiated?: boolean;
+  groupPrefix?: string;
+  setup: Record<string, unknown>;
+}
 
 interface WorkspaceView {
   id: string;
@@ -168,49 +189,63 @@ describe('admin page (GET /admin) in Chromium', () => {
     await shot('02-setup-urls');
   });
 
-  it('shows the API validation error next to the Okta form for a non-HTTPS domain', async () => {
-    await page.getByRole('link', { name: 'Okta (OIDC)' }).click();
-    await visible(page.getByRole('heading', { level: 1, name: 'Okta sign-in (OIDC)' }));
-    const form = page.getByRole('form', { name: 'Okta setup' });
-    await form.getByLabel('Okta domain').fill('http://evil.example');
+  it('shows the API validation error next to the connection form for a non-HTTPS issuer', async () => {
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Sign-in connections' }));
+    await visible(page.getByText('No connections yet.'));
+    await page.getByRole('link', { name: 'Add connection' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Add a connection' }));
+    await page.getByRole('radio', { name: 'Okta', exact: true }).check();
+    const form = page.getByRole('form', { name: 'New connection' });
+    await form.getByLabel('Okta domain or issuer').fill('http://evil.example');
     await form.getByLabel('Client ID').fill('0oa1client');
     await form.getByLabel('Client secret').fill(CLIENT_SECRET);
-    await form.getByRole('button', { name: 'Save Okta setup' }).click();
-    await textOf(form.getByRole('alert')).toContain('domain: the Okta issuer must use HTTPS.');
-    await attrOf(form.getByLabel('Okta domain'), 'aria-invalid').toBe('true');
-    await focused(form.getByLabel('Okta domain')).toBe(true);
+    await form.getByRole('button', { name: 'Create connection' }).click();
+    await textOf(form.getByRole('alert')).toContain('issuer: the issuer must use HTTPS');
+    await attrOf(form.getByLabel('Okta domain or issuer'), 'aria-invalid').toBe('true');
+    await focused(form.getByLabel('Okta domain or issuer')).toBe(true);
     await shot('03-okta-error');
-    expect((await admin.get<WorkspaceView>(`/api/admin/workspaces/${teamId}`)).json.okta).toBeNull();
+    expect((await admin.get<{ connections: unknown[] }>(`/api/admin/workspaces/${teamId}/connections`)).json.connections).toEqual([]);
   });
 
-  it('saves the Okta setup and never shows or echoes the client secret', async () => {
-    const form = page.getByRole('form', { name: 'Okta setup' });
-    await form.getByLabel('Okta domain').fill('acme.okta.com');
+  it('creates the Okta connection and never shows or echoes the client secret', async () => {
+    const form = page.getByRole('form', { name: 'New connection' });
+    await form.getByLabel('Okta domain or issuer').fill('acme.okta.com');
     await form.getByLabel('Just-in-time provisioning').check();
     await form.getByLabel('Email domains').fill('acme.com, acme.io');
-    await form.getByRole('button', { name: 'Save Okta setup' }).click();
-    await textOf(form.getByRole('status')).toBe('Okta setup saved. Issuer: https://acme.okta.com');
-    await textOf(form.locator('[role=alert]')).toBe('');
-    await expect.poll(() => form.getByLabel('Client secret').inputValue(WAIT), WAIT).toBe('');
-    await attrOf(form.getByLabel('Client secret'), 'placeholder').toBe('stored — leave blank to keep');
+    await form.getByRole('button', { name: 'Create connection' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Okta' }));
+    await visible(page.getByRole('status').filter({ hasText: 'Connection “Okta” created.' }));
+    await textOf(page.locator('.summary [data-conn=issuer]')).toBe('https://acme.okta.com');
 
-    const res = await admin.get<WorkspaceView>(`/api/admin/workspaces/${teamId}`);
-    expect(res.text).not.toContain(CLIENT_SECRET);
-    expect(res.json.okta).toMatchObject({ domain: 'acme.okta.com', issuer: 'https://acme.okta.com', clientId: '0oa1client', clientSecretSet: true, signInEnabled: true, jitEnabled: true });
+    const listed = await admin.get<{ connections: ConnectionView[] }>(`/api/admin/workspaces/${teamId}/connections`);
+    expect(listed.text).not.toContain(CLIENT_SECRET);
+    expect(listed.json.connections).toHaveLength(1);
+    const c = listed.json.connections[0]!;
+    expect(c).toMatchObject({ protocol: 'oidc', preset: 'okta', domain: 'acme.okta.com', issuer: 'https://acme.okta.com', clientId: '0oa1client', clientSecretSet: true, signInEnabled: true, jitEnabled: true });
     expect(await page.content()).not.toContain(CLIENT_SECRET);
+    // The connection's own setup values, exactly as the API returns them.
+    await textOf(page.locator('[data-conn-setup=redirectUri]')).toBe(String(c.setup.redirectUri));
+    await textOf(page.locator('[data-conn-setup=initiateLoginUri]')).toBe(String(c.setup.initiateLoginUri));
+    await page.getByRole('button', { name: 'Copy Initiate login URI' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(c.setup.initiateLoginUri);
 
     // Saving again with the secret left blank keeps the stored one.
-    await form.getByLabel('Just-in-time provisioning').uncheck();
-    await form.getByRole('button', { name: 'Save Okta setup' }).click();
-    await textOf(form.getByRole('status')).toBe('Okta setup saved. Issuer: https://acme.okta.com');
-    expect((await admin.get<WorkspaceView>(`/api/admin/workspaces/${teamId}`)).json.okta).toMatchObject({ clientSecretSet: true, jitEnabled: false });
+    const edit = page.getByRole('form', { name: 'Connection settings' });
+    await expect.poll(() => edit.getByLabel('Client secret').inputValue(WAIT), WAIT).toBe('');
+    await attrOf(edit.getByLabel('Client secret'), 'placeholder').toBe('stored — leave blank to keep');
+    await edit.getByLabel('Just-in-time provisioning').uncheck();
+    await edit.getByRole('button', { name: 'Save connection' }).click();
+    await textOf(edit.getByRole('status')).toBe('Connection saved. Issuer: https://acme.okta.com');
+    await textOf(edit.locator('[role=alert]')).toBe('');
+    expect((await admin.get<ConnectionView>(`/api/admin/workspaces/${teamId}/connections/${c.id}`)).json).toMatchObject({ clientSecretSet: true, jitEnabled: false, issuer: 'https://acme.okta.com' });
     await shot('04-okta-saved');
   });
 
   it('claims a domain, shows its TXT record, and verifies it once the record is published (review #4)', async () => {
     await page.getByRole('link', { name: 'Domains', exact: true }).click();
     await visible(page.getByRole('heading', { level: 1, name: 'Email domains' }));
-    // The Okta form's email domains are pending claims.
+    // The connection form's email domains are pending claims.
     const table = page.getByRole('table', { name: 'Claimed domains' });
     await textOf(table.locator('tr[data-domain="acme.com"]')).toContain('Pending');
 
@@ -239,35 +274,40 @@ describe('admin page (GET /admin) in Chromium', () => {
     await shot('04b-domains');
   });
 
-  it('rejects a bad certificate inline, saves the SAML setup and opens Test login in a new window', async () => {
-    await page.getByRole('link', { name: 'SAML', exact: true }).click();
-    const form = page.getByRole('form', { name: 'SAML setup' });
-    const testLogin = form.getByRole('button', { name: 'Test login' });
-    expect(await testLogin.isDisabled()).toBe(true);
+  it('rejects a bad certificate inline, saves a SAML connection and opens Test login in a new window', async () => {
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await page.getByRole('link', { name: 'Add connection' }).click();
+    await page.getByRole('radio', { name: 'SAML 2.0' }).check();
+    await page.getByRole('radio', { name: 'Okta', exact: true }).check();
+    const form = page.getByRole('form', { name: 'New connection' });
+    await form.getByRole('radio', { name: 'Enter the values manually' }).check();
     await form.getByLabel('Identity Provider Single Sign-On URL').fill('https://acme.okta.com/app/acme_idpbridge_1/exk1abc/sso/saml');
     await form.getByLabel('Identity Provider issuer (entity ID)').fill('http://www.okta.com/exk1abc');
     await form.getByLabel('X.509 certificate').fill('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----');
     await form.getByLabel('Group prefix').fill('claresia-');
-    await form.getByRole('button', { name: 'Save SAML setup' }).click();
+    await form.getByRole('button', { name: 'Create connection' }).click();
     await textOf(form.getByRole('alert')).toContain('idpCertificate: not a valid X.509 certificate');
     await attrOf(form.getByLabel('X.509 certificate'), 'aria-invalid').toBe('true');
 
     await form.getByLabel('X.509 certificate').fill(selfSignedCertificatePem('admin-page-test-idp'));
-    await form.getByRole('button', { name: 'Save SAML setup' }).click();
-    await textOf(form.getByRole('status')).toContain('SAML setup saved.');
-    const { json: ws } = await admin.get<WorkspaceView>(`/api/admin/workspaces/${teamId}`);
-    expect(ws.saml).toMatchObject({
+    await form.getByRole('button', { name: 'Create connection' }).click();
+    await visible(page.getByRole('status').filter({ hasText: 'Connection “Okta SAML” created.' }));
+    const { json: list } = await admin.get<{ connections: ConnectionView[] }>(`/api/admin/workspaces/${teamId}/connections`);
+    const saml = list.connections.find((c) => c.protocol === 'saml')!;
+    expect(saml).toMatchObject({
       idpSsoUrl: 'https://acme.okta.com/app/acme_idpbridge_1/exk1abc/sso/saml',
       idpEntityId: 'http://www.okta.com/exk1abc',
       allowIdpInitiated: true,
       groupPrefix: 'claresia-',
     });
-    expect(ws.saml!.idpCertificates).toHaveLength(1);
+    expect(saml.idpCertificates).toHaveLength(1);
+    await textOf(page.locator('[data-conn-setup=acsUrl]')).toBe(String(saml.setup.acsUrl));
     await shot('05-saml');
 
-    const opened = context.waitForEvent('request', (r) => r.url().includes('/api/saml/'));
+    const testLogin = page.getByRole('form', { name: 'Connection settings' }).getByRole('button', { name: 'Test login' });
+    const opened = context.waitForEvent('request', (r) => r.url().includes('/login?test=1'));
     const [popup] = await Promise.all([context.waitForEvent('page'), testLogin.click()]);
-    expect((await opened).url()).toBe(`${stack.url}/api/saml/${teamId}/login?test=1`);
+    expect((await opened).url()).toBe(`${saml.setup.loginUrl}?test=1`);
     expect(popup).not.toBe(page);
     await popup.close();
   });
@@ -414,7 +454,7 @@ describe('admin page (GET /admin) in Chromium', () => {
     const text = await readFile((await download.path())!, 'utf8');
     const records = text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; workspace: string });
     const actions = records.map((r) => r.action);
-    for (const a of ['workspace.created', 'workspace.okta_configured', 'scim_token.created', 'scim_token.revoked', 'workspace.roles_updated', 'workspace.role_mappings_updated']) {
+    for (const a of ['workspace.created', 'connection.created', 'connection.updated', 'scim_token.created', 'scim_token.revoked', 'workspace.roles_updated', 'workspace.role_mappings_updated']) {
       expect(actions).toContain(a);
     }
     expect(new Set(records.map((r) => r.workspace))).toEqual(new Set([teamId]));

@@ -90,7 +90,7 @@ code, .mono { font-family: var(--mono); font-size: 12.5px; }
 /* Forms */
 form { margin: 0; }
 .field { margin-bottom: 14px; }
-.field > label { display: block; font-weight: 560; margin-bottom: 4px; }
+.field > label, .field > .label { display: block; font-weight: 560; margin-bottom: 4px; }
 .hint { color: var(--muted); font-size: 12.5px; margin-top: 4px; }
 .fields-2 { display: grid; grid-template-columns: 1fr 1fr; gap: 0 18px; }
 input[type="text"], input[type="password"], input[type="url"], input[type="date"], input[type="datetime-local"], input[type="search"], select, textarea {
@@ -107,6 +107,26 @@ input::placeholder, textarea::placeholder { color: #8a93a3; }
 .check .hint { grid-column: 2; margin-top: 0; }
 fieldset { border: 0; padding: 0; margin: 0; min-width: 0; }
 legend { font-weight: 620; padding: 0; margin-bottom: 8px; }
+.checks.inline { grid-auto-flow: column; justify-content: start; gap: 10px 28px; }
+
+/* Connections: provider tiles (native radios, so arrow keys move between them) */
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 10px; }
+.tile { display: flex; gap: 10px; align-items: flex-start; padding: 11px 12px; border: 1px solid var(--border-strong); border-radius: var(--radius); background: #fff; cursor: pointer; }
+.tile:hover { background: #f8f9fb; }
+.tile:has(input:checked) { border-color: var(--accent); background: var(--accent-soft); box-shadow: inset 0 0 0 1px var(--accent); }
+.tile:has(input:focus-visible) { outline: 2px solid var(--accent); outline-offset: 2px; }
+.tile input { width: 16px; height: 16px; margin: 1px 0 0; accent-color: var(--accent); flex: none; }
+.tile-text { display: flex; flex-direction: column; gap: 2px; }
+.tile-label { font-weight: 600; }
+.tile-hint { color: var(--muted); font-size: 12.5px; }
+.card-tools { display: flex; justify-content: flex-end; margin: -40px 0 14px; }
+.back { margin: -8px 0 12px; }
+.back a { text-decoration: none; }
+.back a:hover { text-decoration: underline; }
+ul.notes { margin: 0; padding-left: 20px; display: grid; gap: 6px; }
+ul.notes li { max-width: 80ch; }
+.warn strong { display: block; margin-bottom: 2px; }
+
 .actions { display: flex; flex-wrap: wrap; align-items: center; gap: 10px; margin-top: 6px; }
 
 /* Buttons */
@@ -142,6 +162,8 @@ legend { font-weight: 620; padding: 0; margin-bottom: 8px; }
 .pill.ok { background: var(--ok-soft); color: var(--ok); border-color: #b5e3c9; }
 .pill.off { background: #f2f4f7; color: var(--muted); }
 .pill.bad { background: var(--danger-soft); color: var(--danger); border-color: var(--danger-border); }
+.pill.warn { background: var(--warn-soft); color: var(--warn-text); border-color: var(--warn-border); }
+.pills { display: flex; flex-wrap: wrap; gap: 4px; }
 
 /* Tables */
 .table-wrap { overflow-x: auto; }
@@ -186,6 +208,8 @@ hr.sep { border: 0; border-top: 1px solid var(--border); margin: 18px 0 12px; }
   .sidebar { border-right: 0; border-bottom: 1px solid var(--border); }
   .content { padding: 20px 16px 40px; }
   .grid-2, .fields-2 { grid-template-columns: 1fr; }
+  .checks.inline { grid-auto-flow: row; }
+  .card-tools { margin: 0 0 14px; justify-content: flex-start; }
   .brand-sub { display: none; }
 }
 `;

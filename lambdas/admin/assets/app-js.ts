@@ -3,9 +3,12 @@
  * (DESIGN.md "Admin API"). Kept as a string so esbuild bundles it into the admin Lambda.
  *
  * Rules for the code below: it is a `String.raw` template, so it must not contain a backtick or a
- * dollar sign followed by an opening brace. Everything is rendered with DOM APIs and `textContent`;
- * no `innerHTML`, no inline handlers (the CSP forbids them anyway).
+ * dollar sign followed by an opening brace (the one exception inlines the Connections section,
+ * `connections-js.ts`, into the same closure). Everything is rendered with DOM APIs and
+ * `textContent`; no `innerHTML`, no inline handlers (the CSP forbids them anyway).
  */
+import { CONNECTIONS_JS } from './connections-js.js';
+
 export const APP_JS = String.raw`(function () {
 'use strict';
 
@@ -16,9 +19,8 @@ var PROBE_ID = '00000000-0000-0000-0000-000000000000';
 
 var SECTIONS = [
   { id: 'setup', label: 'Setup URLs', title: 'Setup URLs' },
-  { id: 'okta', label: 'Okta (OIDC)', title: 'Okta sign-in (OIDC)' },
+  { id: 'connections', label: 'Connections', title: 'Sign-in connections' },
   { id: 'domains', label: 'Domains', title: 'Email domains' },
-  { id: 'saml', label: 'SAML', title: 'SAML 2.0' },
   { id: 'scim', label: 'SCIM tokens', title: 'SCIM tokens' },
   { id: 'roles', label: 'Roles & mappings', title: 'Roles and mappings' },
   { id: 'users', label: 'Users', title: 'Users' },
@@ -26,7 +28,10 @@ var SECTIONS = [
   { id: 'audit', label: 'Audit log', title: 'Audit log' }
 ];
 
-var S = { key: readKey(), sso: false, ws: null, flash: null, routeSeq: 0 };
+/** Old bookmarks of the Okta and SAML forms open the connections, where both now live. */
+var SECTION_ALIASES = { okta: 'connections', saml: 'connections' };
+
+var S = { key: readKey(), sso: false, ws: null, flash: null, routeSeq: 0, presets: null };
 var root = document.getElementById('app');
 var seq = 0;
 
@@ -164,9 +169,10 @@ function showError(box, e, form) {
   if (!form) return;
   var first = null;
   form.querySelectorAll('[data-api]').forEach(function (c) {
-    var name = c.getAttribute('data-api');
-    var re = new RegExp('(^|: |; )' + name.replace(/[.]/g, '\\.') + '[.:]');
-    var bad = re.test(msg);
+    // data-api lists the body fields a control feeds, space-separated (e.g. 'issuer domain').
+    var bad = c.getAttribute('data-api').split(' ').some(function (name) {
+      return new RegExp('(^|: |; )' + name.replace(/[.]/g, '\\.') + '[.:]').test(msg);
+    });
     if (bad) { c.setAttribute('aria-invalid', 'true'); if (!first) first = c; } else c.removeAttribute('aria-invalid');
   });
   if (first) first.focus();
@@ -362,7 +368,7 @@ function renderSignIn(message) {
   var ssoForm = apiForm({
     label: 'Open a workspace with your SSO session',
     submit: 'Open workspace',
-    body: field('Workspace ID', idInput, 'Workspace admins: sign in to the app through Okta first; your session opens your own workspace.'),
+    body: field('Workspace ID', idInput, 'Workspace admins: sign in to the app through your identity provider first; your session opens your own workspace.'),
     onSubmit: function () {
       var id = idInput.value.trim().toLowerCase();
       if (!UUID.test(id)) throw new ApiError(0, '', 'teamId: enter the workspace ID (a UUID).');
@@ -373,7 +379,7 @@ function renderSignIn(message) {
   if (message) alert.textContent = message;
   var el = h('div', { class: 'center' },
     h('h1', { class: 'page-title' }, 'Sign in'),
-    h('p', { class: 'page-lead' }, 'Configure Okta sign-in, SCIM provisioning, roles and audit exports for a workspace.'),
+    h('p', { class: 'page-lead' }, 'Configure sign-in connections (Okta, Entra ID, Google, SAML and more), SCIM provisioning, roles and audit exports for a workspace.'),
     alert,
     h('div', { class: 'grid-2' },
       card('Platform administrators', 'Use the platform admin key of this region\u2019s stack.', keyForm),
@@ -425,9 +431,10 @@ function renderLoading() {
 }
 
 function parseHash() {
-  var m = /^#\/w\/([0-9a-fA-F-]{36})(?:\/([a-z]+))?\/?$/.exec(location.hash);
+  var m = /^#\/w\/([0-9a-fA-F-]{36})(?:\/([a-z]+)(?:\/([a-z0-9][a-z0-9-]{0,39}))?)?\/?$/.exec(location.hash);
   if (!m) return null;
-  return { teamId: m[1].toLowerCase(), section: m[2] || 'setup' };
+  var section = m[2] || 'setup';
+  return { teamId: m[1].toLowerCase(), section: SECTION_ALIASES[section] || section, sub: m[3] || null };
 }
 
 function route() {
@@ -437,17 +444,17 @@ function route() {
     if (!S.key) return renderSignIn();
     return renderHome();
   }
-  if (S.ws && S.ws.id === r.teamId) return renderWorkspace(r.section);
+  if (S.ws && S.ws.id === r.teamId) return renderWorkspace(r.section, r.sub);
   renderLoading();
   api('GET', wsPath(r.teamId)).then(function (ws) {
     if (mine !== S.routeSeq) return;
     S.ws = ws;
     S.sso = !S.key;
-    renderWorkspace(r.section);
+    renderWorkspace(r.section, r.sub);
   }, function (e) {
     if (mine !== S.routeSeq) return;
     if (!S.key) {
-      if (e.status === 401) return renderSignIn('No SSO session was found for this workspace. Sign in to the app through Okta first, or use the platform admin key.');
+      if (e.status === 401) return renderSignIn('No SSO session was found for this workspace. Sign in to the app through your identity provider first, or use the platform admin key.');
       return renderSignIn(e.message);
     }
     if (e.status === 401) return;
@@ -457,7 +464,7 @@ function route() {
 
 // ---------------------------------------------------------------- workspace shell
 
-function renderWorkspace(sectionId) {
+function renderWorkspace(sectionId, sub) {
   var ws = S.ws;
   var section = SECTIONS.filter(function (s) { return s.id === sectionId; })[0] || SECTIONS[0];
   var nav = h('nav', { class: 'nav', 'aria-label': 'Workspace sections' },
@@ -477,7 +484,7 @@ function renderWorkspace(sectionId) {
   S.flash = null;
   if (flash) main.appendChild(h('p', { class: 'banner-ok', role: 'status' }, flash));
   screen(h('div', { class: 'shell' }, aside, main), section.title + ' · ' + ws.name);
-  RENDER[section.id](main, ws, head);
+  RENDER[section.id](main, ws, head, sub);
   focusHeading(main);
 }
 
@@ -490,7 +497,7 @@ var RENDER = {};
 RENDER.setup = function (main, ws, head) {
   var s = ws.setup || {};
   var t = s.oktaTemplates || {};
-  lead(head, 'Paste these values into your Okta app. They belong to the ' + String(ws.region).toUpperCase() + ' region: never mix URLs of different regions in one Okta app.');
+  lead(head, 'Paste these values into your Okta app. They belong to the ' + String(ws.region).toUpperCase() + ' region: never mix URLs of different regions in one Okta app. Every connection (Entra ID, Google, other providers) shows its own values under Connections.');
   var used = { region: 1, workspaceId: 1, oktaTemplates: 1 };
   function row(label, key, value) {
     if (key) used[key] = 1;
@@ -533,80 +540,6 @@ RENDER.setup = function (main, ws, head) {
   // Any value a newer API adds still shows up, so an admin never misses a URL to paste.
   var extra = Object.keys(s).filter(function (k) { return !used[k] && (typeof s[k] === 'string' || Array.isArray(s[k])); });
   if (extra.length) main.appendChild(card('Other values', null, kvTable('Other values', extra.map(function (k) { return row(k, k); }))));
-};
-
-RENDER.okta = function (main, ws, head) {
-  lead(head, 'Connect the Okta OIDC app: enter your Okta domain and paste the app\u2019s Client ID and Client secret. The Okta issuer is derived from the domain.');
-  var o = ws.okta;
-  var summary = h('div', { class: 'summary' });
-  function paintSummary() {
-    var cfg = S.ws.okta;
-    clear(summary);
-    if (!cfg) return add(summary, [pill('Not configured', 'off'), h('span', {}, 'Okta sign-in is not set up yet.')]);
-    add(summary, [cfg.signInEnabled ? pill('Sign-in enabled', 'ok') : pill('Sign-in disabled', 'off'),
-      h('span', {}, 'Issuer ', h('strong', { 'data-okta': 'issuer' }, cfg.issuer)),
-      cfg.updatedAt ? h('span', {}, 'Updated ', timeEl(cfg.updatedAt)) : null]);
-  }
-  paintSummary();
-  var domain = input({ name: 'domain', required: true, placeholder: 'acme.okta.com', value: o ? o.domain : '', 'data-api': 'domain' });
-  var clientId = input({ name: 'clientId', required: true, value: o ? o.clientId : '', 'data-api': 'clientId' });
-  var secret = input({ type: 'password', name: 'clientSecret', autocomplete: 'new-password', 'data-api': 'clientSecret' });
-  function paintSecret() {
-    var stored = !!(S.ws.okta && S.ws.okta.clientSecretSet);
-    secret.value = '';
-    secret.placeholder = stored ? 'stored \u2014 leave blank to keep' : '';
-    secret.required = !stored;
-  }
-  paintSecret();
-  var signIn = h('input', { type: 'checkbox', name: 'signInEnabled', checked: o ? o.signInEnabled : true });
-  var jit = h('input', { type: 'checkbox', name: 'jitEnabled', checked: o ? o.jitEnabled : false });
-  var partial = h('input', { type: 'checkbox', name: 'partialLogout', checked: o ? o.partialLogout : false });
-  var ssf = h('input', { type: 'checkbox', name: 'sharedSignalsEnabled', checked: o ? o.sharedSignalsEnabled : false });
-  var domains = input({ name: 'emailDomains', placeholder: 'acme.com, acme.io', value: (ws.emailDomains || []).join(', '), 'data-api': 'emailDomains' });
-  var form = apiForm({
-    label: 'Okta setup',
-    submit: 'Save Okta setup',
-    body: [
-      h('div', { class: 'fields-2' },
-        field('Okta domain', domain, 'For example acme.okta.com or your custom Okta domain.'),
-        field('Client ID', clientId)),
-      field('Client secret', secret, 'Never shown again after saving.'),
-      field('Email domains', domains, 'Comma-separated. Each new domain is claimed as pending; verify it under Domains before it routes sign-ins.'),
-      h('fieldset', {}, h('legend', {}, 'Options'), h('div', { class: 'checks' },
-        check('Enable Okta sign-in', signIn, 'Let users sign in through Okta.'),
-        check('Just-in-time provisioning', jit, 'Create a user on first Okta sign-in. Leave off if users must be provisioned by SCIM first.'),
-        check('Universal Logout partial support', partial, 'Matches Okta\u2019s \u201cPartial support\u201d checkbox: revoke refresh tokens only.'),
-        check('Shared Signals (CAEP session revoked)', ssf, 'Accept session-revoked events pushed by this Okta org.')))
-    ],
-    onSubmit: function () {
-      var body = {
-        domain: domain.value.trim(),
-        clientId: clientId.value.trim(),
-        signInEnabled: signIn.checked,
-        jitEnabled: jit.checked,
-        partialLogout: partial.checked,
-        sharedSignalsEnabled: ssf.checked,
-        emailDomains: splitList(domains.value)
-      };
-      if (secret.value) body.clientSecret = secret.value;
-      return api('PUT', wsPath(ws.id, '/okta'), body).then(function (next) {
-        S.ws = next;
-        domain.value = next.okta.domain;
-        paintSecret();
-        paintSummary();
-        return 'Okta setup saved. Issuer: ' + next.okta.issuer;
-      });
-    }
-  });
-  main.appendChild(summary);
-  main.appendChild(card('Okta connection', null, form));
-  var s = ws.setup || {};
-  main.appendChild(card('Values for the Okta app', 'Okta app \u2192 General. All setup URLs are under Setup URLs.',
-    kvTable('Values for the Okta app', [
-      ['Sign-in redirect URI', s.redirectUri, 'redirectUri'],
-      ['Initiate login URI', s.initiateLoginUri, 'initiateLoginUri'],
-      ['Sign-out redirect URI (post-logout)', s.postLogoutUri, 'postLogoutUri']
-    ].filter(function (r) { return r[1]; }))));
 };
 
 RENDER.domains = function (main, ws, head) {
@@ -687,61 +620,8 @@ RENDER.domains = function (main, ws, head) {
   loadList();
 };
 
-RENDER.saml = function (main, ws, head) {
-  lead(head, 'For SAML apps: copy the ACS URL and Audience URI into Okta, then paste Okta\u2019s Identity Provider Single Sign-On URL, issuer and X.509 certificate here.');
-  var c = ws.saml;
-  var s = ws.setup || {};
-  main.appendChild(card('Values for the Okta app', 'Okta app \u2192 General \u2192 SAML Settings.',
-    kvTable('SAML values for Okta', [
-      ['Single sign-on URL (ACS URL)', s.samlAcsUrl, 'samlAcsUrl'],
-      ['Audience URI (SP Entity ID)', s.samlAudienceUri, 'samlAudienceUri'],
-      ['SP metadata URL', s.samlMetadataUrl, 'samlMetadataUrl']
-    ].filter(function (r) { return r[1]; }))));
-  var sso = input({ type: 'url', name: 'idpSsoUrl', required: true, placeholder: 'https://acme.okta.com/app/\u2026/sso/saml', value: c ? c.idpSsoUrl : '', 'data-api': 'idpSsoUrl' });
-  var entity = input({ name: 'idpEntityId', required: true, placeholder: 'http://www.okta.com/exk\u2026', value: c ? c.idpEntityId : '', 'data-api': 'idpEntityId' });
-  var cert = h('textarea', { name: 'idpCertificate', required: true, spellcheck: 'false', placeholder: '-----BEGIN CERTIFICATE-----', 'data-api': 'idpCertificate', rows: 8 });
-  cert.value = c && c.idpCertificates ? c.idpCertificates.join('') : '';
-  var allowIdp = h('input', { type: 'checkbox', name: 'allowIdpInitiated', checked: c ? c.allowIdpInitiated : true });
-  var prefix = input({ name: 'groupPrefix', placeholder: 'claresia-', value: c && c.groupPrefix ? c.groupPrefix : '', 'data-api': 'groupPrefix' });
-  var instance = input({ name: 'appInstanceId', value: c && c.appInstanceId ? c.appInstanceId : '', 'data-api': 'appInstanceId' });
-  var orgUrl = input({ name: 'oktaOrgUrl', placeholder: 'acme.okta.com', value: c && c.oktaOrgUrl ? c.oktaOrgUrl : '', 'data-api': 'oktaOrgUrl' });
-  var testBtn = h('button', { type: 'button', class: 'btn', disabled: !c }, 'Test login');
-  testBtn.addEventListener('click', function () {
-    window.open('/api/saml/' + encodeURIComponent(S.ws.id) + '/login?test=1', '_blank', 'popup=yes,width=560,height=720');
-  });
-  var form = apiForm({
-    label: 'SAML setup',
-    submit: 'Save SAML setup',
-    extra: testBtn,
-    body: [
-      field('Identity Provider Single Sign-On URL', sso),
-      field('Identity Provider issuer (entity ID)', entity),
-      field('X.509 certificate', cert, 'PEM from Okta\u2019s \u201cView SAML setup instructions\u201d. While Okta rotates its key, paste both certificates.'),
-      h('div', { class: 'fields-2' },
-        field('Group prefix', prefix, 'Optional. Only groups starting with this prefix are used, e.g. claresia-.'),
-        field('Okta app instance ID', instance, 'Optional. Lets Universal Logout match this SAML app.')),
-      field('Okta org URL', orgUrl, 'Optional. With the app instance ID, lets Okta\u2019s Universal Logout (signed with the SAML certificate) reach this workspace.'),
-      h('div', { class: 'checks' }, check('Allow IdP-initiated sign-in', allowIdp, 'Sign-ins started from the Okta dashboard tile.'))
-    ],
-    onSubmit: function () {
-      var pems = cert.value.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
-      var body = { idpSsoUrl: sso.value.trim(), idpEntityId: entity.value.trim(), allowIdpInitiated: allowIdp.checked };
-      if (pems && pems.length > 1) body.idpCertificates = pems; else body.idpCertificate = cert.value.trim();
-      if (prefix.value.trim()) body.groupPrefix = prefix.value.trim();
-      if (instance.value.trim()) body.appInstanceId = instance.value.trim();
-      if (orgUrl.value.trim()) body.oktaOrgUrl = orgUrl.value.trim();
-      return api('PUT', wsPath(ws.id, '/saml'), body).then(function (next) {
-        S.ws = next;
-        testBtn.disabled = false;
-        return 'SAML setup saved. Use Test login to try a real sign-in.';
-      });
-    }
-  });
-  main.appendChild(card('Identity provider', null, form));
-};
-
 RENDER.scim = function (main, ws, head) {
-  lead(head, 'Okta pushes users and groups with a bearer token. Create one token per Okta app, paste it into Okta\u2019s Provisioning \u2192 Integration, and revoke it here when it is no longer used.');
+  lead(head, 'Your identity provider pushes users and groups with a bearer token. Create one token per app (Okta: Provisioning \u2192 Integration; Entra ID: Provisioning \u2192 Admin Credentials, Secret Token), and revoke it here when it is no longer used.');
   var s = ws.setup || {};
   main.appendChild(card('Connection', null, kvTable('SCIM connection', [
     ['SCIM connector base URL', s.scimBaseUrl, 'scimBaseUrl'],
@@ -971,8 +851,8 @@ RENDER.roles = function (main, ws, head) {
 function directorySection(kind) {
   return function (main, ws, head) {
     lead(head, kind === 'users'
-      ? 'People provisioned by Okta (SCIM) or created at their first sign-in (JIT).'
-      : 'Groups pushed by Okta. Map them to roles under Roles and mappings.');
+      ? 'People provisioned by your identity provider (SCIM) or created at their first sign-in (JIT).'
+      : 'Groups pushed by your identity provider. Map them to roles under Roles and mappings.');
     var alert = alertBox();
     var body = h('tbody');
     var holder = h('div', {}, h('p', { class: 'loading' }, 'Loading\u2026'));
@@ -1109,6 +989,7 @@ RENDER.audit = function (main, ws, head) {
   main.appendChild(preview);
 };
 
+${CONNECTIONS_JS}
 // ---------------------------------------------------------------- start
 
 document.addEventListener('click', function (ev) {
