@@ -3,9 +3,10 @@
  * Entra, Google, generic), each registered as an app in its own stand-in, and a verified e-mail
  * domain claim.
  *
- * Connections are made through the admin API (`POST /api/admin/workspaces/{id}/connections`); while
- * that endpoint is not answering yet, `addOidcConnection` writes the connection the way it does
- * (secret first, then the workspace with its issuer links, in one audited transaction).
+ * Connections are made through the admin API (`POST /api/admin/workspaces/{id}/connections`, and
+ * `PUT …/okta` for the seeds' `okta` connection); a stack without that endpoint (404/405/501) gets
+ * the connection written the way the endpoint does (secret first, then the workspace with its
+ * issuer links, in one audited transaction).
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
@@ -54,6 +55,16 @@ export async function createWorkspace(stack: TestStack, name: string, opts: { ro
 export async function addOidcConnection(stack: TestStack, teamId: string, input: OidcConnectionInput, id?: string): Promise<string> {
   const admin = api(stack.url, stack.adminKey);
   const body = { protocol: 'oidc', signInEnabled: true, jitEnabled: false, ...input };
+  if (id === 'okta' && input.preset === 'okta') {
+    // The seeds' connection: saved through the `…/okta` form, as an admin does.
+    const { issuer, clientId, clientSecret, signInEnabled, jitEnabled, emailDomains } = input;
+    const form = { domain: issuer, clientId, clientSecret, signInEnabled: signInEnabled ?? true, jitEnabled: jitEnabled ?? false };
+    const res = await admin.put(`/api/admin/workspaces/${teamId}/okta`, form);
+    expect(res.status, `PUT …/okta answered ${res.status} ${res.text.slice(0, 300)}`).toBe(200);
+    // The form's `emailDomains` are the workspace's claims; the connection's own list is set per connection.
+    if (emailDomains) await updateConnection(stack, teamId, id, { emailDomains });
+    return id;
+  }
   if (id === undefined) {
     const res = await admin.post<{ id: string }>(`/api/admin/workspaces/${teamId}/connections`, body);
     if (res.status === 201) return res.json.id;
