@@ -1,9 +1,11 @@
+import { CheckRefusal } from '../../core/checks/index.js';
 import { safeEqual } from '../../core/crypto.js';
-import { InvalidIdToken } from './errors.js';
+import { idTokenCheck } from './errors.js';
+import type { IdTokenPayload } from './payload.js';
 
 /** `nonce` must equal the one this flow sent (OIDC Core §3.1.3.7 step 11): no token replay across flows. */
-export function checkNonce(nonce: unknown, expected: string): void {
-  if (typeof nonce !== 'string' || !safeEqual(nonce, expected)) {
-    throw new InvalidIdToken('checkNonce', 'The ID token does not carry the nonce of this sign-in.');
+export const checkNonce = idTokenCheck('checkNonce', (claims: IdTokenPayload, x: { readonly nonce: string }): void => {
+  if (typeof claims.nonce !== 'string' || !safeEqual(claims.nonce, x.nonce)) {
+    throw new CheckRefusal('nonce_mismatch', 'The ID token does not carry the nonce of this sign-in.');
   }
-}
+});
