@@ -6,33 +6,21 @@ import * as z from 'zod';
 import type { Group, GroupDraft } from '../model/group.js';
 import { InvalidValue } from './errors.js';
 import type { Json } from './evaluate.js';
-import { keyBytes, keyString, LIMITS, withoutPasswords } from './limits.js';
+import { inputSchema } from './input.js';
+import { withoutPasswords } from './limits.js';
 import { assertStorable, canonicalResource } from './normalize.js';
-import { GROUP_SCHEMA, isUrn, SCHEMA } from './schema.js';
+import { GROUP_SCHEMA, isUrn, MAX_MEMBERS_PER_REQUEST, MemberInput, SCHEMA } from './schema.js';
 import { etagOf, zodDetail } from './user-resource.js';
 
-/** Most members one request body may name (Okta pushes large groups in slices). */
-export const MAX_MEMBERS_PER_REQUEST = 20_000;
+/** The canonical Group body, validated as schema.ts declares it. */
+const GroupBody = inputSchema(GROUP_SCHEMA);
 
-const Member = z.object({ value: z.string().trim().min(1, 'member value is required').max(LIMITS.idChars) }).strip();
-
-const GroupBody = z
-  .object({
-    // displayName and externalId are uniqueness items' keys (`limits.ts`, review #8a).
-    displayName: z
-      .string()
-      .trim()
-      .min(1, 'displayName is required')
-      .max(LIMITS.groupDisplayNameChars)
-      .refine((s) => keyBytes(s) <= LIMITS.keyValueBytes, { message: `must be at most ${LIMITS.keyValueBytes} bytes in UTF-8` }),
-    externalId: keyString(LIMITS.externalIdChars).optional(),
-    members: z.array(Member).max(MAX_MEMBERS_PER_REQUEST).optional(),
-  })
-  .catchall(z.unknown());
+/** What `GroupBody` accepted (the declarations of schema.ts guarantee these shapes). */
+type GroupInput = Record<string, unknown> & { displayName: string; externalId?: string; members?: { value: string }[] };
 
 /** Member ids of a `members` value (objects with `value`; Entra's `$ref: null` is ignored). */
 export function memberIds(value: unknown): string[] {
-  const parsed = z.array(Member).max(MAX_MEMBERS_PER_REQUEST).safeParse(Array.isArray(value) ? value : value === undefined || value === null ? [] : [value]);
+  const parsed = z.array(MemberInput).max(MAX_MEMBERS_PER_REQUEST).safeParse(Array.isArray(value) ? value : value === undefined || value === null ? [] : [value]);
   if (!parsed.success) throw new InvalidValue(`Invalid members: ${zodDetail(parsed.error)}.`);
   return parsed.data.map((m) => m.value);
 }
@@ -42,7 +30,7 @@ export function groupDraftFrom(body: Json): { draft: GroupDraft; members?: strin
   const canon = withoutPasswords(canonicalResource(body, GROUP_SCHEMA));
   const parsed = GroupBody.safeParse(canon);
   if (!parsed.success) throw new InvalidValue(`Invalid Group: ${zodDetail(parsed.error)}.`);
-  const b = parsed.data;
+  const b = parsed.data as GroupInput;
   const draft: GroupDraft = { displayName: b.displayName };
   if (b.externalId !== undefined && b.externalId !== '') draft.externalId = b.externalId;
   const extensions: Record<string, Record<string, unknown>> = {};

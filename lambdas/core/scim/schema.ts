@@ -1,8 +1,12 @@
 /**
  * The SCIM schemas this server serves (RFC 7643 §4, §8.7; Okta's Role schema, okta-protocols §4),
- * as data: `/Schemas` renders them, and the filter evaluator, the PATCH engine and the attribute
- * projection read names, types, `caseExact` and mutability from them, so that all three agree.
+ * as data, each attribute declared once: `/Schemas` renders them; the filter evaluator, the PATCH
+ * engine and the attribute projection read names, types, `caseExact` and mutability from them; and
+ * the zod schemas that validate request bodies are derived from them (`inputSchema`, input.ts),
+ * with the bounds of limits.ts declared here beside each attribute.
  */
+import * as z from 'zod';
+import { INVISIBLE, keyBytes, keyString, LIMITS } from './limits.js';
 
 export const SCHEMA = {
   user: 'urn:ietf:params:scim:schemas:core:2.0:User',
@@ -35,6 +39,14 @@ export interface AttrDef {
   readonly canonicalValues?: readonly string[];
   readonly referenceTypes?: readonly string[];
   readonly subAttributes?: readonly AttrDef[];
+  /**
+   * Validation of the value in a request body, where the derived one (input.ts: from `type`,
+   * `subAttributes` and `maxValues`) is not enough: keys bounded by limits.ts, trimmed names.
+   * Not rendered in `/Schemas`.
+   */
+  readonly input?: z.ZodType;
+  /** Most values a multi-valued attribute accepts (default `LIMITS.otherMultiValued`); not rendered. */
+  readonly maxValues?: { readonly max: number; readonly message?: string };
 }
 
 type Opts = Partial<Omit<AttrDef, 'name' | 'type' | 'description'>>;
@@ -53,19 +65,30 @@ function attr(name: string, type: AttrType, description: string, o: Opts = {}): 
     ...(o.canonicalValues ? { canonicalValues: o.canonicalValues } : {}),
     ...(o.referenceTypes ? { referenceTypes: o.referenceTypes } : {}),
     ...(o.subAttributes ? { subAttributes: o.subAttributes } : {}),
+    ...(o.input ? { input: o.input } : {}),
+    ...(o.maxValues ? { maxValues: o.maxValues } : {}),
   };
 }
 
-/** The sub-attributes of a plain multi-valued attribute (RFC 7643 §2.4). */
-function multi(name: string, description: string, types: readonly string[], valueType: AttrType = 'string', extra: AttrDef[] = []): AttrDef {
+/**
+ * The sub-attributes of a plain multi-valued attribute (RFC 7643 §2.4). `value` may carry its own
+ * input validation (an e-mail address is a key of the e-mail index).
+ */
+function multi(
+  name: string,
+  description: string,
+  types: readonly string[],
+  valueType: AttrType = 'string',
+  o: { valueInput?: z.ZodType; maxValues?: AttrDef['maxValues'] } = {},
+): AttrDef {
   return attr(name, 'complex', description, {
     multiValued: true,
+    ...(o.maxValues ? { maxValues: o.maxValues } : {}),
     subAttributes: [
-      attr('value', valueType, `The value of the ${name} entry.`),
+      attr('value', valueType, `The value of the ${name} entry.`, o.valueInput ? { input: o.valueInput } : {}),
       attr('display', 'string', 'A human-readable name, primarily used for display purposes.'),
       attr('type', 'string', 'A label indicating the function of the entry.', types.length ? { canonicalValues: types } : {}),
       attr('primary', 'boolean', 'The primary or preferred entry; at most one entry may be primary.'),
-      ...extra,
     ],
   });
 }
@@ -78,7 +101,8 @@ export const COMMON_ATTRIBUTES: readonly AttrDef[] = [
     returned: 'always',
     uniqueness: 'server',
   }),
-  attr('externalId', 'string', 'Identifier of the resource as defined by the provisioning client.', { caseExact: true }),
+  // A GSI partition key / uniqueness item (limits.ts).
+  attr('externalId', 'string', 'Identifier of the resource as defined by the provisioning client.', { caseExact: true, input: keyString(LIMITS.externalIdChars) }),
   attr('meta', 'complex', 'Resource metadata.', {
     mutability: 'readOnly',
     subAttributes: [
@@ -91,9 +115,18 @@ export const COMMON_ATTRIBUTES: readonly AttrDef[] = [
   }),
 ];
 
+/** The sign-in name: bounded (a key, limits.ts) and free of invisible characters (review #19). */
+const userNameInput = z
+  .string()
+  .trim()
+  .min(1, 'userName is required')
+  .max(LIMITS.userNameChars)
+  .refine((s) => keyBytes(s) <= LIMITS.keyValueBytes, { message: `must be at most ${LIMITS.keyValueBytes} bytes in UTF-8` })
+  .refine((s) => !INVISIBLE.test(s), { message: 'must not contain control, format or zero-width characters' });
+
 /** Core attributes of the User schema (RFC 7643 §4.1). */
 export const USER_ATTRIBUTES: readonly AttrDef[] = [
-  attr('userName', 'string', 'Unique identifier for the User, typically the sign-in e-mail address.', { required: true, uniqueness: 'server' }),
+  attr('userName', 'string', 'Unique identifier for the User, typically the sign-in e-mail address.', { required: true, uniqueness: 'server', input: userNameInput }),
   attr('name', 'complex', "The components of the user's real name.", {
     subAttributes: [
       attr('formatted', 'string', 'The full name, formatted for display.'),
@@ -114,12 +147,20 @@ export const USER_ATTRIBUTES: readonly AttrDef[] = [
   attr('timezone', 'string', "The user's time zone in IANA format."),
   attr('active', 'boolean', "The user's administrative status: false removes access to the workspace."),
   attr('password', 'string', 'Accepted and discarded: this service never stores passwords.', { mutability: 'writeOnly', returned: 'never' }),
-  multi('emails', 'E-mail addresses for the user.', ['work', 'home', 'other']),
+  // Each e-mail has an index item written in the user's transaction (review #8b).
+  multi('emails', 'E-mail addresses for the user.', ['work', 'home', 'other'], 'string', {
+    valueInput: keyString(LIMITS.emailChars),
+    maxValues: { max: LIMITS.emailsPerUser, message: `at most ${LIMITS.emailsPerUser} e-mail addresses` },
+  }),
   multi('phoneNumbers', 'Phone numbers for the user.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
   multi('ims', 'Instant messaging addresses for the user.', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
   multi('photos', 'URLs of photos of the user.', ['photo', 'thumbnail'], 'reference'),
   attr('addresses', 'complex', 'Physical mailing addresses for this user.', {
     multiValued: true,
+    // Kept as sent (any member, string or boolean), bounded: stored on the user item only.
+    input: z
+      .array(z.record(z.string().max(64), z.union([z.string().max(LIMITS.stringChars), z.boolean()])))
+      .max(LIMITS.otherMultiValued, `at most ${LIMITS.otherMultiValued} values`),
     subAttributes: [
       attr('formatted', 'string', 'The full mailing address.'),
       attr('streetAddress', 'string', 'The street address.'),
@@ -141,8 +182,10 @@ export const USER_ATTRIBUTES: readonly AttrDef[] = [
       attr('type', 'string', 'direct', { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
     ],
   }),
-  multi('entitlements', 'Entitlements of the user.', []),
-  multi('roles', "Roles of the user; values are mapped to workspace roles (Okta Identity Governance writes back /Roles ids).", []),
+  multi('entitlements', 'Entitlements of the user.', [], 'string', { maxValues: { max: LIMITS.rolesOrEntitlements } }),
+  multi('roles', "Roles of the user; values are mapped to workspace roles (Okta Identity Governance writes back /Roles ids).", [], 'string', {
+    maxValues: { max: LIMITS.rolesOrEntitlements },
+  }),
   multi('x509Certificates', 'X.509 certificates of the user.', [], 'binary'),
 ];
 
@@ -162,11 +205,28 @@ export const ENTERPRISE_USER_ATTRIBUTES: readonly AttrDef[] = [
   }),
 ];
 
+/** Most members one request body may name (Okta pushes large groups in slices). */
+export const MAX_MEMBERS_PER_REQUEST = 20_000;
+
+/** A member in a request body: only its `value` (a user id) counts; Entra's `$ref: null` is ignored. */
+export const MemberInput = z.object({ value: z.string().trim().min(1, 'member value is required').max(LIMITS.idChars) }).strip();
+
 /** Core attributes of the Group schema (RFC 7643 §4.2). */
 export const GROUP_ATTRIBUTES: readonly AttrDef[] = [
-  attr('displayName', 'string', 'A human-readable name for the group; unique within the workspace.', { required: true, uniqueness: 'server' }),
+  // A partition key (uniqueness item, limits.ts, review #8a).
+  attr('displayName', 'string', 'A human-readable name for the group; unique within the workspace.', {
+    required: true,
+    uniqueness: 'server',
+    input: z
+      .string()
+      .trim()
+      .min(1, 'displayName is required')
+      .max(LIMITS.groupDisplayNameChars)
+      .refine((s) => keyBytes(s) <= LIMITS.keyValueBytes, { message: `must be at most ${LIMITS.keyValueBytes} bytes in UTF-8` }),
+  }),
   attr('members', 'complex', 'Members of the group (users).', {
     multiValued: true,
+    input: z.array(MemberInput).max(MAX_MEMBERS_PER_REQUEST),
     subAttributes: [
       attr('value', 'string', 'The id of the member.', { caseExact: true, mutability: 'immutable' }),
       attr('$ref', 'reference', 'The URI of the member.', { caseExact: true, mutability: 'immutable', referenceTypes: ['User'] }),

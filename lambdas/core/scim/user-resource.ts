@@ -11,69 +11,35 @@ import * as z from 'zod';
 import type { Email, MultiValue, User, UserDraft, UserName } from '../model/user.js';
 import { InvalidValue } from './errors.js';
 import type { Json } from './evaluate.js';
-import { INVISIBLE, keyBytes, keyString, LIMITS, withoutPasswords } from './limits.js';
+import { inputSchema } from './input.js';
+import { withoutPasswords } from './limits.js';
 import { assertStorable, canonicalResource } from './normalize.js';
-import { isUrn, SCHEMA, USER_SCHEMA } from './schema.js';
+import { isUrn, SCHEMA, USER_ATTRIBUTES, USER_SCHEMA } from './schema.js';
 
-/** Core attributes kept in `User.attributes` as sent. */
-const OTHER_CORE = ['nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone', 'phoneNumbers', 'ims', 'photos', 'addresses', 'x509Certificates'] as const;
+/**
+ * User attributes with a field of their own in `User` (core/model/user.ts); every other declared
+ * core attribute is kept in `User.attributes` as sent, so a new attribute in schema.ts needs no
+ * change here.
+ */
+const MAPPED = new Set(['userName', 'name', 'displayName', 'active', 'password', 'emails', 'groups', 'roles', 'entitlements']);
 
-const str = z.string().max(LIMITS.stringChars);
-const multiValue = z
-  .object({ value: z.string().max(LIMITS.stringChars), display: str.optional(), type: str.optional(), primary: z.boolean().optional() })
-  .strip();
-const email = z
-  .object({ value: keyString(LIMITS.emailChars), display: str.optional(), type: str.optional(), primary: z.boolean().optional() })
-  .strip();
-const others = <T extends z.ZodType>(item: T) => z.array(item).max(LIMITS.otherMultiValued, `at most ${LIMITS.otherMultiValued} values`);
+/** Core attributes kept in `User.attributes` as sent, in declaration order (the stored and returned order). */
+const OTHER_CORE: readonly string[] = USER_ATTRIBUTES.map((a) => a.name).filter((n) => !MAPPED.has(n));
 
-/** The sign-in name: bounded (a key, `limits.ts`) and free of invisible characters (review #19). */
-const userName = z
-  .string()
-  .trim()
-  .min(1, 'userName is required')
-  .max(LIMITS.userNameChars)
-  .refine((s) => keyBytes(s) <= LIMITS.keyValueBytes, { message: `must be at most ${LIMITS.keyValueBytes} bytes in UTF-8` })
-  .refine((s) => !INVISIBLE.test(s), { message: 'must not contain control, format or zero-width characters' });
+/** The canonical User body (after `canonicalResource`), validated as schema.ts declares it. */
+const UserBody = inputSchema(USER_SCHEMA);
 
-/** The canonical User body (after `canonicalResource`), validated. */
-const UserBody = z
-  .object({
-    userName,
-    externalId: keyString(LIMITS.externalIdChars).optional(),
-    active: z.boolean().optional(),
-    name: z
-      .object({
-        formatted: str.optional(),
-        familyName: str.optional(),
-        givenName: str.optional(),
-        middleName: str.optional(),
-        honorificPrefix: str.optional(),
-        honorificSuffix: str.optional(),
-      })
-      .strip()
-      .optional(),
-    displayName: str.optional(),
-    nickName: str.optional(),
-    profileUrl: str.optional(),
-    title: str.optional(),
-    userType: str.optional(),
-    preferredLanguage: str.optional(),
-    locale: str.optional(),
-    timezone: str.optional(),
-    password: z.unknown().optional(),
-    // Each e-mail has an index item written in the user's transaction (review #8b).
-    emails: z.array(email).max(LIMITS.emailsPerUser, `at most ${LIMITS.emailsPerUser} e-mail addresses`).optional(),
-    phoneNumbers: others(multiValue).optional(),
-    ims: others(multiValue).optional(),
-    photos: others(multiValue).optional(),
-    addresses: others(z.record(z.string().max(64), z.union([str, z.boolean()]))).optional(),
-    entitlements: z.array(multiValue).max(LIMITS.rolesOrEntitlements).optional(),
-    roles: z.array(multiValue).max(LIMITS.rolesOrEntitlements).optional(),
-    x509Certificates: others(multiValue).optional(),
-    groups: z.unknown().optional(),
-  })
-  .catchall(z.unknown());
+/** What `UserBody` accepted, as the mapped fields read it (the declarations of schema.ts guarantee these shapes). */
+type UserInput = Record<string, unknown> & {
+  userName: string;
+  externalId?: string;
+  active?: boolean;
+  name?: UserName;
+  displayName?: string;
+  emails?: Email[];
+  roles?: MultiValue[];
+  entitlements?: MultiValue[];
+};
 
 /** Describes a zod failure in one line for `detail`. */
 export function zodDetail(err: z.ZodError): string {
@@ -92,7 +58,7 @@ export function userDraftFrom(body: Json, previous?: User): UserDraft {
   const canon = withoutPasswords(canonicalResource(body, USER_SCHEMA));
   const parsed = UserBody.safeParse(canon);
   if (!parsed.success) throw new InvalidValue(`Invalid User: ${zodDetail(parsed.error)}.`);
-  const b = parsed.data;
+  const b = parsed.data as UserInput;
   const draft: UserDraft = {
     userName: b.userName,
     active: b.active ?? previous?.active ?? true,
