@@ -4,11 +4,17 @@
  * enveloped signature) using a key generated at start. `saml-idp` from npm cannot be installed
  * here (`local-emulation.md` §5), so this is the stand-in.
  *
- * The shape follows what Okta sends for an OIN SAML app (`okta-protocols.md` §6): the Issuer is the
- * IdP entity id, Recipient and Destination are the ACS URL, the Audience is the SP entity id, and
- * the Response and the Assertion are signed independently (either, or both).
+ * The shape follows what Okta sends for an OIN SAML app (`docs/reference/okta-protocols.md` §6): the
+ * Issuer is the IdP entity id, Recipient and Destination are the ACS URL, the Audience is the SP
+ * entity id, and the Response and the Assertion are signed independently (either, or both).
+ *
+ * `flavor: 'entra'` plays a Microsoft Entra ID enterprise application instead: the issuer is
+ * `https://sts.windows.net/{tenant id}/`, the SSO URL `https://login.microsoftonline.com/{tid}/saml2`,
+ * only the assertion is signed (Entra's default "Sign SAML assertion"), and `entraUser` gives the
+ * persistent NameID and the claim-URI attributes Entra sends (`tenantid`, `objectidentifier`,
+ * `emailaddress`, `name` = the UPN, `givenname`, `surname`, `displayname`, `groups` as object ids).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
@@ -23,6 +29,39 @@ export const NS = {
 } as const;
 
 export const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+export const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+
+/** Entra ID's SAML claim URIs (the "SAML token claims reference" of the Microsoft identity platform). */
+export const ENTRA_CLAIM = {
+  tenantId: 'http://schemas.microsoft.com/identity/claims/tenantid',
+  objectId: 'http://schemas.microsoft.com/identity/claims/objectidentifier',
+  displayName: 'http://schemas.microsoft.com/identity/claims/displayname',
+  identityProvider: 'http://schemas.microsoft.com/identity/claims/identityprovider',
+  authnMethods: 'http://schemas.microsoft.com/claims/authnmethodsreferences',
+  groups: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups',
+  groupsLink: 'http://schemas.microsoft.com/claims/groups.link',
+  email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+  givenName: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname',
+  surname: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname',
+  name: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
+} as const;
+
+/** Who an Entra-style response is about. */
+export interface EntraUser {
+  /** `user.mail`; absent for a user without a mailbox (then only the UPN names them). */
+  readonly email?: string;
+  /** `user.userprincipalname`, sent as the `name` claim; default the e-mail. */
+  readonly upn?: string;
+  readonly givenName?: string;
+  readonly surname?: string;
+  readonly displayName?: string;
+  /** Group object ids (Entra sends ids, not names, unless told otherwise). */
+  readonly groups?: readonly string[];
+  /** Send `groups.link` instead of the groups (more than 150 groups: the overage form). */
+  readonly groupsOverage?: boolean;
+  /** The user's object id; default derived from the UPN. */
+  readonly objectId?: string;
+}
 export const STATUS_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 
 /** Which element(s) carry an enveloped signature. */
@@ -84,6 +123,17 @@ export interface SamlIdp {
   readonly certificatePem: string;
   /** Its key pair (tests sign tampered documents with it). */
   readonly keys: SigningKeyPair;
+  readonly flavor: 'okta' | 'entra';
+  /** Entra: the tenant id of the issuer. */
+  readonly tenantId: string | undefined;
+  /**
+   * IdP metadata (SAML metadata §2.4.3): entity id, signing certificate(s) and SSO endpoints, as
+   * Okta's "Identity Provider metadata" link and Entra's "App Federation Metadata Url" serve it.
+   * `certificates` overrides the advertised certificates (a rotation in progress).
+   */
+  metadataXml(opts?: { certificates?: readonly string[] }): string;
+  /** The NameID and claim-URI attributes Entra sends for `user` (persistent, pairwise per app). */
+  entraUser(user: EntraUser): Pick<BuildResponseOptions, 'nameId' | 'nameIdFormat' | 'attributes'>;
   /** The signed Response, base64-encoded as the HTTP-POST binding sends it (`SAMLResponse`). */
   buildResponse(opts: BuildResponseOptions): string;
   /** The same Response as XML text. */
@@ -105,7 +155,11 @@ export interface SamlIdp {
 
 /** Options of `createSamlIdp`. */
 export interface SamlIdpOptions {
-  /** Okta-style issuer, default `http://www.okta.com/exk<random>`. */
+  /** Which IdP to play; default `okta`. */
+  readonly flavor?: 'okta' | 'entra';
+  /** Entra: the directory (tenant) id in the issuer; default a random UUID. */
+  readonly tenantId?: string;
+  /** Default `http://www.okta.com/exk<random>` (Okta) or `https://sts.windows.net/{tid}/` (Entra). */
   readonly entityId?: string;
   readonly ssoUrl?: string;
   /** Reuse a key pair (two IdP objects of one org, or a rotated key). */
@@ -250,9 +304,14 @@ export function parseAuthnRequest(redirectUrl: string): ParsedAuthnRequest {
  * test file and reuse it; pass `keys` to share a key between two IdP objects.
  */
 export async function createSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp> {
-  const keys = opts.keys ?? (await generateSigningKeyPair());
-  const entityId = opts.entityId ?? `http://www.okta.com/exk${randomBytes(8).toString('hex')}`;
-  const ssoUrl = opts.ssoUrl ?? `https://local-idp.example/app/${randomBytes(4).toString('hex')}/sso/saml`;
+  const flavor = opts.flavor ?? 'okta';
+  const keys = opts.keys ?? (await generateSigningKeyPair(flavor === 'entra' ? 'Microsoft Azure Federated SSO Certificate' : 'local-saml-idp'));
+  const tenantId = flavor === 'entra' ? (opts.tenantId ?? randomUUID()) : undefined;
+  const entityId = opts.entityId ?? (flavor === 'entra' ? `https://sts.windows.net/${tenantId}/` : `http://www.okta.com/exk${randomBytes(8).toString('hex')}`);
+  const ssoUrl =
+    opts.ssoUrl ?? (flavor === 'entra' ? `https://login.microsoftonline.com/${tenantId}/saml2` : `https://local-idp.example/app/${randomBytes(4).toString('hex')}/sso/saml`);
+  // Entra signs the assertion only by default; Okta's OIN apps sign both here.
+  const defaultSign: SignTarget = flavor === 'entra' ? 'assertion' : 'both';
 
   const buildResponseXml = (o: BuildResponseOptions): string => {
     let xml = buildUnsignedResponseXml(entityId, o);
@@ -270,6 +329,10 @@ export async function createSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp>
     ssoUrl,
     certificatePem: keys.certificatePem,
     keys,
+    flavor,
+    tenantId,
+    metadataXml: (o = {}) => idpMetadataXml(entityId, ssoUrl, o.certificates ?? [keys.certificatePem]),
+    entraUser: (u) => entraAssertionFields(tenantId ?? randomUUID(), entityId, u),
     buildResponseXml,
     buildResponse: (o) => Buffer.from(buildResponseXml(o), 'utf8').toString('base64'),
     signElement: (xml, xpath, o = {}) => signXmlElement(xml, xpath, o.signingKey ?? keys, o.signatureAlgorithm),
@@ -279,7 +342,7 @@ export async function createSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp>
       const acsUrl = user.acsUrl ?? request.acsUrl;
       if (!acsUrl) throw new Error('The AuthnRequest names no ACS URL; pass acsUrl');
       const SAMLResponse = Buffer.from(
-        buildResponseXml({ ...user, acsUrl, inResponseTo: request.id, sign: user.sign ?? 'both' }),
+        buildResponseXml({ ...user, acsUrl, inResponseTo: request.id, sign: user.sign ?? defaultSign }),
         'utf8',
       ).toString('base64');
       const form = new URLSearchParams({ SAMLResponse });
@@ -287,4 +350,62 @@ export async function createSamlIdp(opts: SamlIdpOptions = {}): Promise<SamlIdp>
       return { acsUrl, form, request };
     },
   };
+}
+
+/** Base64 body of a PEM certificate, as metadata's `ds:X509Certificate` carries it. */
+function certificateBody(pem: string): string {
+  return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+}
+
+/** IdP metadata of an entity: signing KeyDescriptors and the HTTP-Redirect and HTTP-POST SSO endpoints. */
+export function idpMetadataXml(entityId: string, ssoUrl: string, certificates: readonly string[]): string {
+  const keys = certificates
+    .map(
+      (pem) =>
+        `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.dsig}"><ds:X509Data><ds:X509Certificate>${certificateBody(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    )
+    .join('');
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>` +
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${xmlEscape(entityId)}">` +
+    `<md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+    keys +
+    `<md:NameIDFormat>${NAMEID_EMAIL}</md:NameIDFormat><md:NameIDFormat>${NAMEID_PERSISTENT}</md:NameIDFormat>` +
+    `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${xmlEscape(ssoUrl)}"/>` +
+    `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${xmlEscape(ssoUrl)}"/>` +
+    `</md:IDPSSODescriptor></md:EntityDescriptor>`
+  );
+}
+
+/**
+ * Entra's NameID and claims for a user. The persistent NameID is pairwise (per IdP entity and
+ * user, like Entra's per-app persistent identifier), never an e-mail address.
+ */
+export function entraAssertionFields(tenantId: string, entityId: string, u: EntraUser): Pick<BuildResponseOptions, 'nameId' | 'nameIdFormat' | 'attributes'> {
+  const upn = u.upn ?? u.email ?? 'user@contoso.onmicrosoft.com';
+  const objectId = u.objectId ?? uuidFrom(`oid:${tenantId}:${upn}`);
+  const nameId = createHash('sha256').update(`${entityId}|${objectId}`).digest('base64url').slice(0, 43);
+  const attributes: Record<string, string | readonly string[]> = {
+    [ENTRA_CLAIM.tenantId]: tenantId,
+    [ENTRA_CLAIM.objectId]: objectId,
+    [ENTRA_CLAIM.identityProvider]: `https://sts.windows.net/${tenantId}/`,
+    [ENTRA_CLAIM.authnMethods]: 'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password',
+    [ENTRA_CLAIM.name]: upn,
+    ...(u.email ? { [ENTRA_CLAIM.email]: u.email } : {}),
+    ...(u.givenName ? { [ENTRA_CLAIM.givenName]: u.givenName } : {}),
+    ...(u.surname ? { [ENTRA_CLAIM.surname]: u.surname } : {}),
+    ...(u.displayName ? { [ENTRA_CLAIM.displayName]: u.displayName } : {}),
+    ...(u.groupsOverage
+      ? { [ENTRA_CLAIM.groupsLink]: `https://graph.windows.net/${tenantId}/users/${objectId}/getMemberObjects` }
+      : u.groups && u.groups.length > 0
+        ? { [ENTRA_CLAIM.groups]: u.groups }
+        : {}),
+  };
+  return { nameId, nameIdFormat: NAMEID_PERSISTENT, attributes };
+}
+
+/** A stable UUID-shaped id from a seed (object ids of the stand-in's users). */
+function uuidFrom(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

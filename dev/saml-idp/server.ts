@@ -36,9 +36,11 @@ function postForm(acsUrl: string, fields: Record<string, string>): string {
 /**
  * Serves a local IdP for the demo and browser tests: `GET /sso?SAMLRequest=…` answers an
  * SP-initiated AuthnRequest (HTTP-Redirect binding) with a signed Response for the current user,
- * and `GET /init?RelayState=…` starts an IdP-initiated sign-in (the Okta dashboard tile). Both
- * return the auto-posting form a browser submits to the ACS. There is no password prompt: the
- * user is whoever `setUser` named.
+ * and `GET /init?RelayState=…` starts an IdP-initiated sign-in (the Okta dashboard tile, Entra's
+ * My Apps). Both return the auto-posting form a browser submits to the ACS. `GET /metadata` is the
+ * IdP metadata (what a connection made from a metadata URL reads and refreshes), `GET /cert.pem`
+ * the signing certificate. There is no password prompt: the user is whoever `setUser` named
+ * (for `flavor: 'entra'`, build it with `idp.entraUser(…)`).
  */
 export async function startSamlIdpServer(opts: SamlIdpServerOptions): Promise<SamlIdpServer> {
   let user = opts.user;
@@ -52,14 +54,15 @@ export async function startSamlIdpServer(opts: SamlIdpServerOptions): Promise<Sa
     if (!idp) return send(503, 'starting', 'text/plain');
     try {
       if (req.method === 'GET' && url.pathname === '/sso') {
-        const { acsUrl, form } = idp.respondTo(`${url.origin}${req.url}`, { ...user, audience: opts.audience, sign: 'both' });
+        const { acsUrl, form } = idp.respondTo(`${url.origin}${req.url}`, { ...user, audience: opts.audience });
         return send(200, postForm(acsUrl, Object.fromEntries(form)));
       }
       if (req.method === 'GET' && url.pathname === '/init') {
-        const SAMLResponse = idp.buildResponse({ ...user, acsUrl: opts.acsUrl, audience: opts.audience, sign: 'both' });
+        const SAMLResponse = idp.buildResponse({ ...user, acsUrl: opts.acsUrl, audience: opts.audience, sign: idp.flavor === 'entra' ? 'assertion' : 'both' });
         const relayState = url.searchParams.get('RelayState');
         return send(200, postForm(opts.acsUrl, { SAMLResponse, ...(relayState ? { RelayState: relayState } : {}) }));
       }
+      if (req.method === 'GET' && url.pathname === '/metadata') return send(200, idp.metadataXml(), 'application/samlmetadata+xml; charset=utf-8');
       if (req.method === 'GET' && url.pathname === '/cert.pem') return send(200, idp.certificatePem, 'application/x-pem-file');
       return send(404, 'not found', 'text/plain');
     } catch (err) {
