@@ -3,9 +3,9 @@
  *
  * Environment: `PORT` (default 8787), `DATA_DIR` (default `.data`), `ADMIN_API_KEY` (default: the
  * stored one, else a new random one), `REGION_ID` (default `us`), `APP_URL`, `PEER_REGIONS` (JSON),
- * `LOG_LEVEL`; `DEMO=0` skips the demo (the Okta stand-in, the demo workspace and app), `OKTA_PORT`
- * picks the stand-in's port (default `PORT` + 1000, so that it never takes the port of a second
- * region started at `PORT` + 1). Ctrl-C stops everything it started, DynamoDB Local and the
+ * `LOG_LEVEL`; `DEMO=0` skips the demo (the Okta and Entra stand-ins, the demo workspace and app),
+ * `OKTA_PORT` picks the Okta stand-in's port (default `PORT` + 1000, so that it never takes the port
+ * of a second region started at `PORT` + 1) and `ENTRA_PORT` the Entra stand-in's (default `PORT` + 2000). Ctrl-C stops everything it started, DynamoDB Local and the
  * stand-in included. If the DynamoDB Local JVM dies, a `[dynamodb]` line says so, the API answers
  * 503 meanwhile, and the JVM is restarted on the same port and data (dev/dynamodb-local.ts).
  */
@@ -36,15 +36,21 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): StackOptions {
   };
 }
 
-/** Whether to start the demo, and the stand-in's port. */
-function demoFromEnv(env: NodeJS.ProcessEnv, apiPort: number): { enabled: boolean; oktaPort: number } {
-  const enabled = !['0', 'false', 'off', 'no'].includes((env.DEMO ?? '').trim().toLowerCase());
-  if (env.OKTA_PORT) {
-    const p = Number(env.OKTA_PORT);
-    if (!Number.isInteger(p) || p < 0 || p > 65_535) throw new Error(`OKTA_PORT must be a port number, got "${env.OKTA_PORT}"`);
-    return { enabled, oktaPort: p };
+/** A stand-in's port: the variable when set, else the API port plus an offset (0 = a free one). */
+function standinPort(env: NodeJS.ProcessEnv, name: 'OKTA_PORT' | 'ENTRA_PORT', apiPort: number, offset: number): number {
+  const v = env[name];
+  if (v) {
+    const p = Number(v);
+    if (!Number.isInteger(p) || p < 0 || p > 65_535) throw new Error(`${name} must be a port number, got "${v}"`);
+    return p;
   }
-  return { enabled, oktaPort: apiPort === 0 || apiPort + 1000 > 65_535 ? 0 : apiPort + 1000 };
+  return apiPort === 0 || apiPort + offset > 65_535 ? 0 : apiPort + offset;
+}
+
+/** Whether to start the demo, and the stand-ins' ports. */
+function demoFromEnv(env: NodeJS.ProcessEnv, apiPort: number): { enabled: boolean; oktaPort: number; entraPort: number } {
+  const enabled = !['0', 'false', 'off', 'no'].includes((env.DEMO ?? '').trim().toLowerCase());
+  return { enabled, oktaPort: standinPort(env, 'OKTA_PORT', apiPort, 1000), entraPort: standinPort(env, 'ENTRA_PORT', apiPort, 2000) };
 }
 
 /**
@@ -52,7 +58,7 @@ function demoFromEnv(env: NodeJS.ProcessEnv, apiPort: number): { enabled: boolea
  * demo pages are served under `/demo-app` (the local APP_URL). A demo that cannot start is
  * reported, and the stack runs on without it.
  */
-function withDemo(opts: StackOptions, oktaPort: number, onStarted: (demo: Demo) => void): StackOptions {
+function withDemo(opts: StackOptions, ports: { oktaPort: number; entraPort: number }, onStarted: (demo: Demo) => void): StackOptions {
   let demo: Demo | undefined;
   return {
     ...opts,
@@ -64,7 +70,8 @@ function withDemo(opts: StackOptions, oktaPort: number, onStarted: (demo: Demo) 
           adminKey: info.adminKey,
           dataDir: info.dataDir,
           appUrl: `${info.url}/demo-app`,
-          oktaPort,
+          oktaPort: ports.oktaPort,
+          entraPort: ports.entraPort,
           regionId: info.env.REGION_ID ?? 'us',
         });
       } catch (err) {
@@ -82,7 +89,8 @@ function demoLines(demo: Demo, stack: Stack): string[] {
   const lines = [
     `  Demo app:   ${demo.appUrl}   (sign in as ${demo.user.email}, no password)`,
     `  Okta:       ${demo.controlUrl}   (stand-in org ${demo.okta.issuer}: provision, deactivate, Universal Logout)`,
-    `  Workspace:  Demo ${demo.workspaceId}${demo.created ? ' (created)' : ''}`,
+    `  Entra ID:   ${demo.entraSignInUrl}   (stand-in tenant ${demo.entra.issuer}: sign in as ${demo.entraUser.email}, created just in time)`,
+    `  Workspace:  Demo ${demo.workspaceId}${demo.created ? ' (created)' : ''}: two live connections, okta + ${demo.entraConnectionId}; chooser at ${demo.chooserUrl}`,
   ];
   if (stack.env.APP_URL && stack.env.APP_URL !== `${stack.url}/demo-app`) {
     lines.push(`  Note: APP_URL is ${stack.env.APP_URL}, so sign-ins end in that app, not in the demo app.`);
@@ -94,7 +102,7 @@ async function main(): Promise<void> {
   const baseOpts = optionsFromEnv(process.env);
   const demoEnv = demoFromEnv(process.env, baseOpts.port ?? 8787);
   let demo: Demo | undefined;
-  const opts = demoEnv.enabled ? withDemo(baseOpts, demoEnv.oktaPort, (d) => (demo = d)) : baseOpts;
+  const opts = demoEnv.enabled ? withDemo(baseOpts, demoEnv, (d) => (demo = d)) : baseOpts;
   let stack: Stack | undefined;
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

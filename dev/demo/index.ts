@@ -10,15 +10,22 @@
  * sign-in is refused ("not provisioned"), Provision via SCIM fixes it, and Universal Logout kills
  * the session.
  *
- * Restarts with the same data folder reuse the workspace, the app's credentials, the SCIM token
- * and the org's signing key (`$DATA_DIR/demo.json`), so links, users and JWKS stay valid.
+ * A second IdP signs into the same workspace: the stand-in in its Entra ID flavor (tenant id in the
+ * issuer path, `tid`/`oid`, no `email` claim for Megan, whose e-mail comes from
+ * `preferred_username`), as a second live connection with just-in-time provisioning on. The
+ * workspace then has two live OIDC connections (Okta `okta` + Entra), and `/api/sso/oidc/login?
+ * team_id=…` without a connection shows the chooser.
+ *
+ * Restarts with the same data folder reuse the workspace, the apps' credentials, the SCIM token,
+ * the orgs' signing keys and the Entra tenant id (`$DATA_DIR/demo.json`), so links, users and JWKS
+ * stay valid.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startOktaStandin, type OktaStandin, type StandinUser } from '../okta-standin/index.js';
 import { call, type RecordedCall } from './calls.js';
 import { demoAppHandler, type DemoRequestHandler } from './app.js';
 import { deactivate, provision, universalLogout, type OktaActionContext, type OktaActionName, type OktaActionResult } from './okta-actions.js';
-import { demoStatePath, loadDemoState, saveDemoState, type DemoState, type DemoWorkspaceState } from './state.js';
+import { demoStatePath, loadDemoState, saveDemoState, type DemoEntraState, type DemoState, type DemoWorkspaceState } from './state.js';
 
 export { DEMO_SESSION_COOKIE, type DemoRequestHandler } from './app.js';
 export type { OktaActionName, OktaActionResult } from './okta-actions.js';
@@ -34,7 +41,24 @@ export const DEMO_USER: StandinUser = {
   groups: ['claresia-admins'],
 };
 
+/**
+ * The Entra stand-in's user: an object id as `oid`, no mailbox address (no `email` claim), so the
+ * bridge takes the e-mail from `preferred_username` (the UPN).
+ */
+export const DEMO_ENTRA_USER: StandinUser = {
+  id: '6d3c2b1a-0f9e-4d8c-b7a6-5e4d3c2b1a09',
+  email: 'megan@demo.example',
+  upn: 'megan@demo.example',
+  emailClaim: false,
+  givenName: 'Megan',
+  familyName: 'Entra',
+  name: 'Megan Entra',
+  groups: ['c0ffee00-0000-4000-8000-00000000a001'],
+};
+
 export const DEMO_WORKSPACE_NAME = 'Demo';
+/** The name of the demo workspace's Entra connection (shown by the chooser). */
+export const DEMO_ENTRA_CONNECTION_NAME = 'Entra ID (local stand-in)';
 
 /** The demo workspace's roles: the catalogue and the mapping that makes Alex an admin. */
 const ROLES = {
@@ -57,6 +81,8 @@ export interface DemoOptions {
   readonly appUrl?: string;
   /** Port of the Okta stand-in on 127.0.0.1; 0 or absent picks a free one; a taken port falls back to a free one. */
   readonly oktaPort?: number;
+  /** Port of the Entra stand-in, as `oktaPort`. */
+  readonly entraPort?: number;
   /** The stack's region id (`demo.json` keeps one workspace per region); default `us`. */
   readonly regionId?: string;
   /** Where notes go (a fallback port, a renewed SCIM token); default `console.warn`. */
@@ -78,6 +104,14 @@ export interface Demo {
   readonly okta: OktaStandin;
   readonly clientId: string;
   readonly user: StandinUser;
+  /** The Entra stand-in (the workspace's second live connection). */
+  readonly entra: OktaStandin;
+  readonly entraConnectionId: string;
+  readonly entraUser: StandinUser;
+  /** SP-initiated sign-in through the Entra connection. */
+  readonly entraSignInUrl: string;
+  /** The workspace's neutral login without a connection: the chooser of its two live connections. */
+  readonly chooserUrl: string;
   /** Serves the demo app's paths (under `appUrl`'s path); false for any other path. */
   readonly serve: DemoRequestHandler;
   /** Runs one Okta action as the control page's buttons do. */
@@ -114,6 +148,62 @@ async function startOrg(port: number, state: DemoState, warn: (m: string) => voi
   }
 }
 
+/** Starts the Entra stand-in (same port fallback), keeping its tenant id and key across restarts. */
+async function startEntra(port: number, state: DemoState, warn: (m: string) => void): Promise<OktaStandin> {
+  const opts = {
+    flavor: 'entra' as const,
+    users: [DEMO_ENTRA_USER],
+    ...(state.entraSigningKey ? { signingKey: state.entraSigningKey } : {}),
+    ...(state.entraTenantId ? { tenantId: state.entraTenantId } : {}),
+  };
+  try {
+    return await startOktaStandin({ ...opts, port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw err;
+    warn(`Port ${port} is in use: the Entra stand-in takes a free port instead (set ENTRA_PORT to choose one).`);
+    return startOktaStandin({ ...opts, port: 0 });
+  }
+}
+
+interface ConnectionAnswer {
+  id: string;
+  issuer?: string;
+  clientId?: string;
+}
+
+/**
+ * The demo workspace's Entra connection, made (or brought up to date with the stand-in's issuer)
+ * through the admin API, and its app registration in the stand-in.
+ */
+async function wireEntra(o: DemoOptions, teamId: string, entra: OktaStandin, known: DemoEntraState | undefined): Promise<DemoEntraState> {
+  const base = `/api/admin/workspaces/${teamId}/connections`;
+  const redirectUri = `${o.apiUrl}/api/sso/oidc/callback`;
+  const app = entra.addClient({
+    redirectUris: [redirectUri],
+    ...(known ? { clientId: known.clientId, clientSecret: known.clientSecret } : {}),
+  });
+  const body = {
+    protocol: 'oidc',
+    preset: 'entra',
+    name: DEMO_ENTRA_CONNECTION_NAME,
+    issuer: entra.issuer,
+    tenantId: entra.tenantId,
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    signInEnabled: true,
+    jitEnabled: true,
+  };
+  if (known) {
+    const got = await admin<ConnectionAnswer>(o, 'GET', `${base}/${encodeURIComponent(known.connectionId)}`, undefined, [200, 404]);
+    if (got.status === 200) {
+      if (!sameIssuer(got.json?.issuer, entra.issuer) || got.json?.clientId !== app.clientId) await admin(o, 'PUT', `${base}/${encodeURIComponent(known.connectionId)}`, body);
+      return known;
+    }
+  }
+  const made = (await admin<ConnectionAnswer>(o, 'POST', base, body)).json!;
+  return { connectionId: made.id, clientId: app.clientId, clientSecret: app.clientSecret };
+}
+
 const sameIssuer = (a: string | undefined, b: string): boolean => (a ?? '').replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
 /**
@@ -126,7 +216,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const appUrl = (o.appUrl ?? `${o.apiUrl}/demo-app`).replace(/\/+$/, '');
   const file = demoStatePath(o.dataDir);
   const state = await loadDemoState(file);
-  const okta = await startOrg(o.oktaPort ?? 0, state, warn);
+  const [okta, entra] = await Promise.all([startOrg(o.oktaPort ?? 0, state, warn), startEntra(o.entraPort ?? 0, state, warn)]);
 
   try {
     let entry: DemoWorkspaceState | undefined = state.workspaces[regionId];
@@ -160,10 +250,18 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       }
     }
 
+    entry = { ...entry, entra: await wireEntra(o, ws.id, entra, entry.entra) };
+
     let current: DemoWorkspaceState = entry;
     const persist = (next: DemoWorkspaceState) => {
       current = next;
-      return saveDemoState(file, { version: 1, signingKey: okta.signingKey, workspaces: { ...state.workspaces, [regionId]: next } });
+      return saveDemoState(file, {
+        version: 1,
+        signingKey: okta.signingKey,
+        entraSigningKey: entra.signingKey,
+        ...(entra.tenantId ? { entraTenantId: entra.tenantId } : {}),
+        workspaces: { ...state.workspaces, [regionId]: next },
+      });
     };
     await persist(entry);
 
@@ -220,6 +318,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     };
 
     let closed: Promise<void> | undefined;
+    const entraState = entry.entra!;
     return {
       workspaceId: ws.id,
       created,
@@ -229,12 +328,17 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       okta,
       clientId: entry.clientId,
       user: DEMO_USER,
+      entra,
+      entraConnectionId: entraState.connectionId,
+      entraUser: DEMO_ENTRA_USER,
+      entraSignInUrl: `${o.apiUrl}/api/sso/oidc/login?team_id=${encodeURIComponent(ws.id)}&connection=${encodeURIComponent(entraState.connectionId)}`,
+      chooserUrl: `${o.apiUrl}/api/sso/oidc/login?team_id=${encodeURIComponent(ws.id)}`,
       serve,
       runAction,
-      close: () => (closed ??= okta.close()),
+      close: () => (closed ??= Promise.all([okta.close(), entra.close()]).then(() => undefined)),
     };
   } catch (err) {
-    await okta.close();
+    await Promise.all([okta.close(), entra.close()]);
     throw err;
   }
 }

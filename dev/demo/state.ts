@@ -17,12 +17,24 @@ export interface DemoWorkspaceState {
   /** The SCIM token the stand-in pushes with (shown once by the admin API, so kept here). */
   readonly scimToken: string;
   readonly scimTokenId: string;
+  /** The workspace's second connection: the app registered in the Entra stand-in. */
+  readonly entra?: DemoEntraState;
+}
+
+/** The Entra connection of the demo workspace and its app registration in the Entra stand-in. */
+export interface DemoEntraState {
+  readonly connectionId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
 }
 
 export interface DemoState {
   readonly version: 1;
   /** The stand-in org's private RSA signing key (JWK with `kid`). */
   readonly signingKey?: JWK;
+  /** The Entra stand-in's signing key and tenant id (its issuer is `…/{tenantId}/v2.0`). */
+  readonly entraSigningKey?: JWK;
+  readonly entraTenantId?: string;
   /** By region id (`us`, `eu`): several regions may share one data folder. */
   readonly workspaces: Readonly<Record<string, DemoWorkspaceState>>;
 }
@@ -53,9 +65,15 @@ export async function loadDemoState(file: string): Promise<DemoState> {
   for (const [region, ws] of Object.entries(obj.workspaces ?? {})) {
     if (isWorkspaceState(ws)) workspaces[region] = ws;
   }
-  const key = obj.signingKey;
-  const validKey = key && typeof key === 'object' && key.kty === 'RSA' && typeof key.d === 'string' && typeof key.kid === 'string';
-  return { version: 1, ...(validKey ? { signingKey: key } : {}), workspaces };
+  const validKey = (key: JWK | undefined): key is JWK => !!key && typeof key === 'object' && key.kty === 'RSA' && typeof key.d === 'string' && typeof key.kid === 'string';
+  const tenant = typeof obj.entraTenantId === 'string' && /^[0-9a-f-]{36}$/i.test(obj.entraTenantId) ? obj.entraTenantId : undefined;
+  return {
+    version: 1,
+    ...(validKey(obj.signingKey) ? { signingKey: obj.signingKey } : {}),
+    ...(validKey(obj.entraSigningKey) ? { entraSigningKey: obj.entraSigningKey } : {}),
+    ...(tenant ? { entraTenantId: tenant } : {}),
+    workspaces,
+  };
 }
 
 function isWorkspaceState(v: unknown): v is DemoWorkspaceState {
@@ -66,8 +84,14 @@ function isWorkspaceState(v: unknown): v is DemoWorkspaceState {
     typeof o.clientId === 'string' &&
     typeof o.clientSecret === 'string' &&
     typeof o.scimToken === 'string' &&
-    typeof o.scimTokenId === 'string'
+    typeof o.scimTokenId === 'string' &&
+    (o.entra === undefined || isEntraState(o.entra))
   );
+}
+
+function isEntraState(v: unknown): v is DemoEntraState {
+  const o = v as Record<string, unknown> | null;
+  return !!o && typeof o.connectionId === 'string' && typeof o.clientId === 'string' && typeof o.clientSecret === 'string';
 }
 
 /** Writes the state atomically (write, then rename) with owner-only permissions. */
