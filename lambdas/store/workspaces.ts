@@ -82,7 +82,8 @@ export class WorkspaceRepo {
   /**
    * Replaces the workspace with `next` if it still has `before`'s `updatedAt` (optimistic
    * concurrency), with extra transaction items (issuer lookups) and the audit record. The record
-   * shows the whole workspace before and after, unless `subject` names what changed (a connection).
+   * shows the whole workspace before and after, unless `subject` names what changed (a connection),
+   * with the events that follow from it (the outbox).
    */
   async update(
     ctx: AuditContext,
@@ -90,7 +91,7 @@ export class WorkspaceRepo {
     next: Workspace,
     action: string,
     extra: TransactItem[] = [],
-    subject?: Pick<AuditEntry, 'target' | 'before' | 'after'>,
+    subject?: Pick<AuditEntry, 'target' | 'before' | 'after' | 'events'>,
   ): Promise<void> {
     await this.db.transact([
       {

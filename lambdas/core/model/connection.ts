@@ -71,6 +71,14 @@ export const SamlConnectionItem = z.object({
   metadataRefreshedAt: isoTime.optional(),
   /** Why the last refresh failed (the connection keeps its last good values). */
   metadataError: z.string().max(1000).optional(),
+  /**
+   * Certificate-expiry warnings already sent (`connection.certificate_expiring`, lambdas/saml/refresh.ts):
+   * per certificate (SHA-256 fingerprint) the last threshold announced, so each of 90/30/7 days goes out once.
+   */
+  certificateWarningsSent: z
+    .array(z.object({ fingerprint: z.string().max(128), threshold: z.union([z.literal(90), z.literal(30), z.literal(7)]) }))
+    .max(4)
+    .optional(),
   allowIdpInitiated: z.boolean(),
   /** Only groups starting with this prefix are taken from the assertion (seed 001: `claresia-`). */
   groupPrefix: z.string().max(255).optional(),
