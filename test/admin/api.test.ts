@@ -8,6 +8,7 @@ interface WorkspaceView {
   region: string;
   setup: Record<string, unknown>;
   okta: Record<string, unknown> | null;
+  connections: { id: string; protocol: string; preset: string; setup: Record<string, unknown> }[];
   roles: { id: string }[];
   defaultRole: string;
 }
@@ -111,6 +112,7 @@ describe('workspaces', () => {
       samlAudienceUri: `${base}/api/saml/${w.id}/metadata`,
       samlMetadataUrl: `${base}/api/saml/${w.id}/metadata`,
     });
+    expect(w.connections).toEqual([]);
     expect(w.roles.map((r) => r.id)).toEqual(['admin', 'member']);
     expect(w.defaultRole).toBe('member');
     const got = await admin.get<WorkspaceView>(`/api/admin/workspaces/${w.id}`);
@@ -153,6 +155,9 @@ describe('Okta configuration', () => {
     // Assess
     expect(res.status).toBe(200);
     expect(res.json.okta).toMatchObject({ domain: 'acme.okta.com', issuer: 'https://acme.okta.com', clientId: '0oa1client', clientSecretSet: true, jitEnabled: true });
+    expect(res.json.connections).toEqual([
+      expect.objectContaining({ id: 'okta', protocol: 'oidc', preset: 'okta', setup: expect.objectContaining({ redirectUri: `${stack.url}/api/okta/oidc/callback` }) }),
+    ]);
     expect(res.text).not.toContain(OKTA_SECRET);
     const got = await admin.get(`/api/admin/workspaces/${w.id}`);
     expect(got.text).not.toContain(OKTA_SECRET);
