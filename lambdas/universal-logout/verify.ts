@@ -110,7 +110,10 @@ function recordClaimed(jwt: string, facts: VerifyFacts): void {
 
 /**
  * Authenticates a signed JWT as ordered, named checks (panva/oidc-provider style), each in its own
- * module with its own tests. The order is chosen so that no check trusts what a later one proves,
+ * module with its own tests, on the shared shape of `lambdas/core/checks` (a check refuses with a
+ * `CheckRefusal`; `tokenCheck` maps it to the 401 naming the check). The checks feed each other
+ * (the issuer's workspaces, the claimants, the verified claims), so they run in sequence here
+ * rather than as one list. The order is chosen so that no check trusts what a later one proves,
  * and so that trust stays bound to the tenant (DESIGN.md invariants; review #1):
  *
  * 1. `checkTyp` — explicit typing (RFC 8725 §3.11);
