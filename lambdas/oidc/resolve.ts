@@ -122,6 +122,10 @@ export function resolveConnection(w: Workspace, q: LoginQuery, route: LoginRoute
     const c = connectionById(w, q.connection);
     if (!c) throw new SignInRefused('connection_not_found', `Workspace "${w.name}" has no connection "${q.connection}".`);
     if (c.protocol !== 'oidc') throw new SignInRefused('connection_not_found', `Connection "${c.id}" of workspace "${w.name}" is a SAML connection: use its SAML sign-in link.`);
+    // A tile's `iss` must be the named connection's issuer (OIDC Core §4: the login is for that issuer).
+    if (q.iss !== undefined && normalizeIssuer(q.iss) !== normalizeIssuer(c.issuer)) {
+      throw new SignInRefused('unknown_issuer', `${normalizeIssuer(q.iss)} is not the issuer of connection "${c.name}".`, { issuer: normalizeIssuer(q.iss) });
+    }
     return pick(c);
   }
   const all = oidcConnections(w);

@@ -156,6 +156,11 @@ describe('two live connections in one workspace', () => {
     expect(authorizeOf(l)).toBe(`${okta.issuer}/oauth2/v1/authorize`);
   });
 
+  it('refuses an iss that is not the named connection\'s issuer', async () => {
+    const l = await open(url('/api/sso/oidc/login', { team_id: teamId, connection: entraId, iss: okta.issuer }));
+    expect(refusalCode(l)).toBe('unknown_issuer');
+  });
+
   it('refuses an unknown connection with connection_not_found', async () => {
     const l = await open(url('/api/sso/oidc/login', { team_id: teamId, connection: 'nope' }));
     expect(l.status).toBe(404);

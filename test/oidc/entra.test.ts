@@ -158,9 +158,19 @@ describe('Entra ID sign-in', () => {
   });
 
   it('signs a user in despite the groups overage, with the roles of their SCIM group memberships, and audits the overage', async () => {
+    // Entra's SCIM pushed Olga (externalId = object id) and her membership of the admins group.
+    const token = await admin.post<{ token: string }>(`/api/admin/workspaces/${teamId}/scim-tokens`, { label: 'Entra provisioning' });
+    expect(token.status).toBe(201);
+    const scim = api(stack.url, token.json.token);
+    const base = `/api/scim/v2/${teamId}`;
+    const user = await scim.post<{ id: string }>(`${base}/Users`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: OLGA.email, externalId: OLGA.id, active: true });
+    expect(user.status).toBe(201);
+    const group = await scim.post(`${base}/Groups`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: ADMINS_GROUP, members: [{ value: user.json.id }] });
+    expect(group.status).toBe(201);
+
     const session = await exchange(await signIn({ team_id: teamId, connection: connectionId }, OLGA));
-    expect(session.user.email).toBe(OLGA.email);
-    expect(session.roles).toEqual(['member']);
+    expect(session.user).toMatchObject({ id: user.json.id, email: OLGA.email });
+    expect(session.roles).toEqual(expect.arrayContaining(['admin']));
     const trail = await auditExport(stack, teamId);
     const signedIn = trail.find((r) => r.action === 'sso.signed_in' && r.after?.email === OLGA.email);
     expect(signedIn?.after).toMatchObject({ groupsOverage: true, groups: [] });
