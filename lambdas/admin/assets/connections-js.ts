@@ -100,14 +100,20 @@ function isLive(c, all) {
 }
 function issuerOf(c) { return c.protocol === 'oidc' ? c.issuer : (c.idpEntityId || c.metadataUrl || ''); }
 
-/** The worst certificate warning of a SAML connection as a pill, or null. */
+/** The newest of a SAML connection's certificates (the one sign-ins will rely on). */
+function latestCert(c) {
+  return (c.certificates || []).reduce(function (a, b) { return !a || b.notAfter > a.notAfter ? b : a; }, null);
+}
+/**
+ * The certificate badge: shown when the API flags the connection (no certificate outlives the
+ * 90-day window, so a rotation is due); an older certificate expiring during a rotation is not.
+ */
 function certPill(c) {
-  var certs = c.certificates || [];
-  if (certs.some(function (x) { return x.warning === 'expired'; })) return pill('Certificate expired', 'bad');
-  var soon = certs.filter(function (x) { return x.warning !== null && x.warning !== undefined; });
-  if (!soon.length && !c.certificateWarning) return null;
-  var days = soon.length ? Math.min.apply(null, soon.map(function (x) { return x.daysLeft; })) : null;
-  return pill(days === null ? 'Certificate expires soon' : 'Certificate expires in ' + days + (days === 1 ? ' day' : ' days'), 'warn');
+  if (!c.certificateWarning) return null;
+  var x = latestCert(c);
+  if (!x) return pill('Certificate expires soon', 'warn');
+  if (x.warning === 'expired') return pill('Certificate expired', 'bad');
+  return pill('Certificate expires in ' + x.daysLeft + (x.daysLeft === 1 ? ' day' : ' days'), 'warn');
 }
 function statusPills(c, all) {
   return [isLive(c, all) ? pill('Live', 'ok') : pill('Off', 'off'), c.protocol === 'saml' ? certPill(c) : null, c.metadataError ? pill('Metadata refresh failed', 'bad') : null];
@@ -246,16 +252,26 @@ function connectionDetail(main, ws, head, id) {
     var c = r[0];
     var all = (r[2] && r[2].connections) || S.ws.connections || [c];
     var p = presetOf(c.preset);
-    h1.textContent = c.name;
-    document.title = c.name + ' \u00b7 ' + ws.name + ' \u00b7 idp-bridge admin';
-    add(head, h('div', { class: 'summary' },
-      pill(PROTOCOL_LABEL[c.protocol], 'region'), pill(p.label),
-      statusPills(c, all),
-      c.protocol === 'oidc' ? h('span', {}, 'Issuer ', h('strong', { 'data-conn': 'issuer' }, c.issuer)) : h('span', {}, 'Entity ID ', h('strong', { 'data-conn': 'issuer' }, c.idpEntityId || '')),
-      c.updatedAt ? h('span', {}, 'Updated ', timeEl(c.updatedAt)) : null));
+    var summary = h('div', { class: 'summary' });
+    var info = h('div');
+    head.appendChild(summary);
+    /** The heading, summary and setup cards; painted again after a save (the form stays as typed). */
+    function paintInfo(next) {
+      c = next;
+      all = all.map(function (x) { return x.id === next.id ? next : x; });
+      h1.textContent = c.name;
+      document.title = c.name + ' \u00b7 ' + ws.name + ' \u00b7 idp-bridge admin';
+      clear(summary);
+      add(summary, [pill(PROTOCOL_LABEL[c.protocol], 'region'), pill(p.label), statusPills(c, all),
+        c.protocol === 'oidc' ? h('span', {}, 'Issuer ', h('strong', { 'data-conn': 'issuer' }, c.issuer)) : h('span', {}, 'Entity ID ', h('strong', { 'data-conn': 'issuer' }, c.idpEntityId || '')),
+        c.updatedAt ? h('span', {}, 'Updated ', timeEl(c.updatedAt)) : null]);
+      clear(info);
+      setupCards(info, ws, c, p);
+    }
+    paintInfo(c);
     clear(holder);
-    setupCards(holder, ws, c, p);
-    holder.appendChild(card('Edit connection', null, connectionForm(ws, c, c.protocol, c.preset, all)));
+    holder.appendChild(info);
+    holder.appendChild(card('Edit connection', null, connectionForm(ws, c, c.protocol, c.preset, all, paintInfo)));
     var del = h('button', { type: 'button', class: 'btn danger' }, 'Delete connection');
     var delAlert = alertBox();
     del.addEventListener('click', function () {
@@ -339,8 +355,7 @@ function certificatesCard(c) {
       : (x.warning !== null && x.warning !== undefined ? pill('Expires within ' + x.warning + ' days', 'warn') : pill('Valid', 'ok'));
     return h('tr', { 'data-cert': x.notAfter }, h('td', { class: 'value' }, x.subject), h('td', { class: 'nowrap' }, timeEl(x.notAfter)), h('td', {}, String(x.daysLeft)), h('td', {}, st));
   })));
-  var soon = certs.some(function (x) { return x.warning !== null && x.warning !== undefined; });
-  if (soon) kids.unshift(h('div', { class: 'warn', role: 'note' }, h('strong', {}, 'A signing certificate expires soon.'), ' Add the IdP\u2019s new certificate (both are accepted while it rotates), or refresh the metadata, before sign-ins fail.'));
+  if (c.certificateWarning) kids.unshift(h('div', { class: 'warn', role: 'note' }, h('strong', {}, latestCert(c) && latestCert(c).warning === 'expired' ? 'The IdP signing certificate has expired.' : 'The IdP signing certificate expires soon.'), ' Add the IdP\u2019s new certificate (both are accepted while it rotates), or refresh the metadata, before sign-ins fail.'));
   return card('IdP signing certificates', 'Warnings start 90, 30 and 7 days before a certificate expires.', kids);
 }
 
@@ -361,9 +376,10 @@ function entraScimCard(ws, e) {
 
 /**
  * The add/edit form of one connection. 'c' is the stored connection (edit) or null (add); 'all'
- * the workspace's connections (for a SAML connection's inherited sign-in switch).
+ * the workspace's connections (for a SAML connection's inherited sign-in switch); 'onSaved' gets
+ * the connection as saved.
  */
-function connectionForm(ws, c, protocol, presetId, all) {
+function connectionForm(ws, c, protocol, presetId, all, onSaved) {
   var p = presetOf(presetId);
   var editing = !!c;
   var controls = {};
@@ -531,8 +547,7 @@ function connectionForm(ws, c, protocol, presetId, all) {
         }
         if (controls.issuer && issuerMode === 'domain-or-issuer' && next.issuer) controls.issuer.value = next.issuer;
         c = next;
-        var shown = document.querySelector('.summary [data-conn=issuer]');
-        if (shown) shown.textContent = next.protocol === 'oidc' ? next.issuer : (next.idpEntityId || '');
+        if (onSaved) onSaved(next);
         return 'Connection saved.' + (next.protocol === 'oidc' ? ' Issuer: ' + next.issuer : '');
       });
     }
