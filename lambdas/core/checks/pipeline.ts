@@ -16,8 +16,11 @@ import { CheckRefusal } from './refusal.js';
 /** Turns a refusal of the named check into the group's error. */
 export type Refuse<N extends string> = (check: N, refusal: CheckRefusal) => Error;
 
+/** The context argument of a check: optional for a check that needs none (`C` = `unknown`). */
+type ContextArg<C> = unknown extends C ? [context?: C] : [context: C];
+
 /** A named check: `(input, context) => established value`, refusing with the group's error. */
-export type NamedCheck<N extends string, I, C, O> = ((input: I, context: C) => O) & { readonly checkName: N };
+export type NamedCheck<N extends string, I, C, O> = ((input: I, ...context: ContextArg<C>) => O) & { readonly checkName: N };
 
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
@@ -26,14 +29,14 @@ const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: u
  * `export const checkAudience = check('checkAudience', (claims, x) => …)`.
  */
 export function checkFactory<N extends string>(refuse: Refuse<N>) {
-  return function check<K extends N, I, C = void, O = void>(name: K, run: (input: I, context: C) => O): NamedCheck<K, I, C, O> {
+  return function check<K extends N, I, C = unknown, O = void>(name: K, run: (input: I, context: C) => O): NamedCheck<K, I, C, O> {
     const fail = (err: unknown): never => {
       throw err instanceof CheckRefusal ? refuse(name, err) : err;
     };
-    const named = (input: I, context: C): O => {
+    const named = (input: I, ...[context]: ContextArg<C>): O => {
       let out: O;
       try {
-        out = run(input, context);
+        out = run(input, context as C);
       } catch (err) {
         return fail(err);
       }
@@ -64,7 +67,7 @@ export async function runChecks<N extends string, I, C>(
 ): Promise<void> {
   for (const check of checks) {
     try {
-      await check(input, context);
+      await check(input, ...([context] as ContextArg<C>));
     } catch (error) {
       observe?.({ name: check.checkName, status: 'failed', error });
       throw error;
