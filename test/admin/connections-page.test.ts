@@ -260,6 +260,7 @@ describe('admin page: connections (Okta + Entra in one workspace)', () => {
     await page.keyboard.press('Space');
     const form = page.getByRole('form', { name: 'New connection' });
     await valueOf(form.getByLabel('Name', { exact: true })).toBe('Microsoft Entra ID SAML');
+    await shot('22a-add-connection-saml-entra');
     await form.getByRole('radio', { name: 'Enter the values manually' }).check();
     const tid = entra.tenantId!;
     await form.getByLabel('Identity Provider Single Sign-On URL').fill(`https://login.microsoftonline.com/${tid}/saml2`);

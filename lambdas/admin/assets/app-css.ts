@@ -164,6 +164,8 @@ ul.notes li { max-width: 80ch; }
 .pill.bad { background: var(--danger-soft); color: var(--danger); border-color: var(--danger-border); }
 .pill.warn { background: var(--warn-soft); color: var(--warn-text); border-color: var(--warn-border); }
 .pills { display: flex; flex-wrap: wrap; gap: 4px; }
+.pills .pill { white-space: nowrap; }
+tr[data-connection] > td:first-child { min-width: 160px; }
 
 /* Tables */
 .table-wrap { overflow-x: auto; }

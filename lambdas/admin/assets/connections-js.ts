@@ -190,7 +190,7 @@ function connectionAdd(main, ws, head) {
   lead(head, 'Pick the protocol and your identity provider; the form then asks for what that provider needs.');
   var alert = alertBox();
   var holder = h('div', {}, h('p', { class: 'loading' }, 'Loading providers\u2026'));
-  main.appendChild(h('p', { class: 'back' }, h('a', { href: connHash(ws) }, '\u2190 All connections')));
+  main.insertBefore(h('p', { class: 'back' }, h('a', { href: connHash(ws) }, '\u2190 All connections')), head);
   main.appendChild(alert);
   main.appendChild(holder);
   loadPresets().then(function (presets) {
@@ -224,7 +224,7 @@ function connectionAdd(main, ws, head) {
     }
     function paintForm() {
       clear(formHolder);
-      formHolder.appendChild(connectionForm(ws, null, choice.protocol, choice.preset));
+      formHolder.appendChild(card('Connection details', presetOf(choice.preset).label + ' over ' + PROTOCOL_LABEL[choice.protocol] + '.', connectionForm(ws, null, choice.protocol, choice.preset)));
     }
     paintPresets();
     paintForm();
@@ -337,7 +337,7 @@ function setupCards(holder, ws, c, p) {
   var notes = [];
   (Array.isArray(s.notes) ? s.notes : []).concat(p.notes || []).forEach(function (n) { if (notes.indexOf(n) < 0) notes.push(n); });
   if (notes.length) {
-    var title = c.preset === 'entra' ? 'What revokes an Entra user\u2019s access, and provisioning' : 'Good to know about ' + p.label;
+    var title = c.preset === 'entra' ? 'What revokes an Entra user\u2019s access (and SCIM notes)' : 'Good to know about ' + p.label;
     holder.appendChild(card(title, null, h('ul', { class: 'notes', 'data-conn': 'notes' }, notes.map(function (n) { return h('li', {}, n); }))));
   }
 }
