@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CheckRefusal,
+  CheckRun,
   checkFactory,
   requireAlg,
   requireAudience,
@@ -36,11 +37,12 @@ function codeOf(fn: () => unknown): string {
   throw new Error('expected a refusal');
 }
 
+const passes = check('first', (n: number) => n + 1);
+const refuses = check('second', (_n: number, x: { code: string }) => {
+  throw new CheckRefusal(x.code, 'no');
+});
+
 describe('check pipeline', () => {
-  const passes = check('first', (n: number) => n + 1);
-  const refuses = check('second', (_n: number, x: { code: string }) => {
-    throw new CheckRefusal(x.code, 'no');
-  });
   const neverRuns = check('third', (_n: number) => {
     throw new Error('must not run after a refusal');
   });
@@ -75,6 +77,29 @@ describe('check pipeline', () => {
       ['first', 'passed'],
       ['second', 'failed'],
     ]);
+  });
+});
+
+describe('CheckRun (checks that feed each other, reported in full)', () => {
+  it('records passed steps with their detail, the first refusal, and later checks as skipped', async () => {
+    const run = new CheckRun(['first', 'second', 'third'] as const, (e) => e instanceof GroupError);
+    const n = await run.step('first', () => passes(1), (v) => `got ${v}`);
+    const err = await run.step('second', () => refuses(n, { code: 'stop' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GroupError);
+    await expect(run.step('third', () => 'never')).rejects.toBe(err);
+    expect(run.failed?.name).toBe('second');
+    expect(run.list().map((o) => [o.name, o.status, o.detail])).toEqual([
+      ['first', 'passed', 'got 2'],
+      ['second', 'failed', 'second: stop'],
+      ['third', 'skipped', undefined],
+    ]);
+  });
+
+  it('rethrows an error that is not a refusal without recording it', async () => {
+    const run = new CheckRun(['first'] as const, (e) => e instanceof GroupError);
+    await expect(run.step('first', () => Promise.reject(new TypeError('outage')))).rejects.toThrow(TypeError);
+    expect(run.failed).toBeUndefined();
+    expect(run.list()[0]!.status).toBe('skipped');
   });
 });
 

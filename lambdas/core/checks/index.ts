@@ -3,7 +3,7 @@
  * (`pipeline.ts`), its refusal (`refusal.ts`) and the JWT claim checks they share (`jwt.ts`).
  */
 export { CheckRefusal } from './refusal.js';
-export { checkFactory, runChecks, type CheckOutcome, type NamedCheck, type Refuse } from './pipeline.js';
+export { CheckRun, checkFactory, runChecks, type CheckOutcome, type NamedCheck, type Refuse } from './pipeline.js';
 export {
   ASYMMETRIC_ALGS,
   audiences,

@@ -46,10 +46,13 @@ export function checkFactory<N extends string>(refuse: Refuse<N>) {
   };
 }
 
-/** What a pipeline reports of each check it ran (a SAML test login lists them; others log the failure). */
+/** What a pipeline reports of each check (a SAML test login lists them; others log the failure). */
 export interface CheckOutcome<N extends string> {
   readonly name: N;
-  readonly status: 'passed' | 'failed';
+  /** `skipped`: not reached, because an earlier check refused (it would read untrusted content). */
+  readonly status: 'passed' | 'failed' | 'skipped';
+  /** What the check established, for a human (`CheckRun.step`'s `describe`), or why it refused. */
+  readonly detail?: string;
   readonly error?: unknown;
 }
 
@@ -69,9 +72,51 @@ export async function runChecks<N extends string, I, C>(
     try {
       await check(input, ...([context] as ContextArg<C>));
     } catch (error) {
-      observe?.({ name: check.checkName, status: 'failed', error });
+      observe?.({ name: check.checkName, status: 'failed', detail: error instanceof Error ? error.message : String(error), error });
       throw error;
     }
     observe?.({ name: check.checkName, status: 'passed' });
+  }
+}
+
+/**
+ * A pipeline whose checks feed each other values, run step by step by its caller, recording every
+ * outcome in the declared order: the shape of a report that lists each check as passed, failed or
+ * skipped (the SAML test login). `step` runs one check and returns what it established; the first
+ * refusal (`isRefusal`) is recorded and rethrown, and every later step is refused without running.
+ * Errors that are not refusals (an outage) are rethrown unrecorded.
+ */
+export class CheckRun<N extends string> {
+  private readonly outcomes = new Map<N, CheckOutcome<N>>();
+  private failure: CheckOutcome<N> | undefined;
+
+  constructor(
+    private readonly names: readonly N[],
+    private readonly isRefusal: (err: unknown) => boolean,
+  ) {}
+
+  async step<T>(name: N, check: () => T | Promise<T>, describe?: (value: T) => string): Promise<T> {
+    if (this.failure) throw this.failure.error;
+    let value: T;
+    try {
+      value = await check();
+    } catch (error) {
+      if (!this.isRefusal(error)) throw error;
+      this.failure = { name, status: 'failed', detail: error instanceof Error ? error.message : String(error), error };
+      this.outcomes.set(name, this.failure);
+      throw error;
+    }
+    this.outcomes.set(name, { name, status: 'passed', ...(describe ? { detail: describe(value) } : {}) });
+    return value;
+  }
+
+  /** The first refusal, if any: its check's name and error. */
+  get failed(): CheckOutcome<N> | undefined {
+    return this.failure;
+  }
+
+  /** Every declared check in order: passed, failed, or skipped (never reached). */
+  list(): CheckOutcome<N>[] {
+    return this.names.map((name) => this.outcomes.get(name) ?? { name, status: 'skipped' as const });
   }
 }
