@@ -335,6 +335,49 @@ describe('admin page: connections (Okta + Entra in one workspace)', () => {
     expect(after.connections.map((c) => c.id)).toEqual(before.connections.filter((c) => c.id !== legacy.id).map((c) => c.id));
   });
 
+  it("shows each preset's own fields with the preset's help texts, and creates a Google connection", async () => {
+    const { json } = await admin.get<{ presets: { id: string; label: string; protocols: string[]; defaults: { issuer?: string }; fields: Record<string, string> }[] }>('/api/admin/presets');
+    /** The field that decides each preset's issuer, or its fixed issuer. */
+    const issuerField: Record<string, { label: string; help: string[] } | { fixed: string }> = {
+      okta: { label: 'Okta domain or issuer', help: ['domain', 'issuer'] },
+      entra: { label: 'Directory (tenant) ID', help: ['tenantId'] },
+      google: { fixed: 'https://accounts.google.com' },
+      onelogin: { label: 'OneLogin subdomain or issuer', help: ['domain', 'issuer'] },
+      jumpcloud: { fixed: 'https://oauth.id.jumpcloud.com/' },
+      generic: { label: 'Issuer URL', help: ['issuer'] },
+    };
+    await page.goto(`${stack.url}/admin#/w/${teamId}/connections/new`);
+    await visible(page.getByRole('heading', { level: 1, name: 'Add a connection' }));
+    for (const preset of json.presets.filter((p) => p.protocols.includes('oidc'))) {
+      await page.getByRole('radio', { name: preset.label, exact: true }).check();
+      const form = page.getByRole('form', { name: 'New connection' });
+      const expected = issuerField[preset.id]!;
+      if ('fixed' in expected) {
+        await textOf(form.locator('[data-conn=fixed-issuer]')).toBe(expected.fixed);
+      } else {
+        const control = form.getByLabel(expected.label, { exact: true });
+        const hint = page.locator(`#${await control.getAttribute('aria-describedby')}`);
+        await textOf(hint).toBe(expected.help.map((k) => preset.fields[k]).join(' '));
+      }
+      const secretHint = page.locator(`#${await form.getByLabel('Client secret').getAttribute('aria-describedby')}`);
+      await textOf(secretHint).toBe(preset.fields.clientSecret!);
+      await countOf(form.getByLabel('Hosted domain')).toBe(preset.fields.hostedDomain ? 1 : 0);
+      await countOf(form.getByLabel('Universal Logout partial support')).toBe(preset.fields.partialLogout ? 1 : 0);
+    }
+
+    await page.getByRole('radio', { name: 'Google Workspace', exact: true }).check();
+    const form = page.getByRole('form', { name: 'New connection' });
+    await form.getByLabel('Hosted domain').fill('example.com');
+    await form.getByLabel('Client ID').fill('123-google.apps.googleusercontent.com');
+    await form.getByLabel('Client secret').fill('GOCSPX-connections-page');
+    await form.getByRole('button', { name: 'Create connection' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Google Workspace' }));
+    const { json: list } = await admin.get<{ connections: (ConnectionView & { hostedDomain?: string })[] }>(`/api/admin/workspaces/${teamId}/connections`);
+    const google = list.connections.find((c) => c.preset === 'google')!;
+    expect(google).toMatchObject({ issuer: 'https://accounts.google.com', hostedDomain: 'example.com', signInEnabled: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
   it('ran without script errors or CSP violations', () => {
     expect(browserErrors).toEqual([]);
   });
