@@ -218,15 +218,18 @@ async function buildConnection(deps: Deps, req: HttpRequest, p: AdminPrincipal, 
 }
 
 /**
- * Two connections of one workspace with the same issuer (OIDC) or entity id (SAML) would make
- * sign-ins by `iss` ambiguous: refused.
+ * Two OIDC connections of one workspace with the same issuer AND client id would be one app twice:
+ * refused. The same issuer with another client id is allowed (Entra and Okta use one issuer for
+ * every app of a tenant or org): a sign-in by `iss` alone then lets the user choose
+ * (`lambdas/oidc/resolve.ts`). SAML connections may share an entity id for the same reason
+ * (Entra's is `https://sts.windows.net/{tenant}/` for every app); their ACS URLs tell them apart.
  */
 function checkUnique(w: Workspace, c: Connection): void {
-  const key = (x: Connection) => (x.protocol === 'oidc' ? normalizeIssuer(x.issuer) : x.idpEntityId);
-  const other = w.connections.find((x) => x.id !== c.id && x.protocol === c.protocol && key(x) === key(c));
-  if (other) {
-    throw invalid(`${c.protocol === 'oidc' ? 'issuer' : 'idpEntityId'}: connection ${other.id} (${other.name}) of this workspace already uses ${key(c)}.`);
-  }
+  if (c.protocol !== 'oidc') return;
+  const other = w.connections.find(
+    (x) => x.id !== c.id && x.protocol === 'oidc' && normalizeIssuer(x.issuer) === normalizeIssuer(c.issuer) && x.clientId === c.clientId,
+  );
+  if (other) throw invalid(`clientId: connection ${other.id} (${other.name}) of this workspace already signs in through ${c.issuer} with client id ${c.clientId}.`);
 }
 
 /** Replaces or appends `c` in the workspace's connection list. */

@@ -354,13 +354,14 @@ describe('validation', () => {
     expect((await admin.get<{ connections: unknown[] }>(connectionsOf(w.id))).json.connections).toEqual([]);
   });
 
-  it('refuses a second connection with the same issuer and a change of protocol', async () => {
+  it('refuses one app twice (same issuer and client id) and a change of protocol, but allows two apps of one tenant', async () => {
     const w = await createWorkspace();
     const body = { protocol: 'oidc', preset: 'entra', tenantId: TENANT, clientId: 'a', clientSecret: 's' };
     const c = await create(w.id, body);
-    const dup = await admin.post<ErrorBody>(connectionsOf(w.id), { ...body, clientId: 'b' });
+    const dup = await admin.post<ErrorBody>(connectionsOf(w.id), { ...body, name: 'again' });
     expect(dup.status).toBe(400);
     expect(dup.json.error.message).toContain(c.id);
+    await create(w.id, { ...body, clientId: 'b', name: 'Second app' });
     const toSaml = await admin.put<ErrorBody>(`${connectionsOf(w.id)}/${c.id}`, { protocol: 'saml', preset: 'entra', metadataUrl: `${idpUrl}/metadata` });
     expect(toSaml.status).toBe(400);
     expect(toSaml.json.error.message).toContain('protocol');
