@@ -7,7 +7,7 @@ export interface ScimTarget {
   readonly token: string;
 }
 
-export class HttpError extends Error {
+class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly body: string,

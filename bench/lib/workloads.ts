@@ -197,7 +197,7 @@ export async function w4Members(
 }
 
 /** Okta's deactivation: a path-less `replace` of `{active: false}` (okta-protocols §2; RFC 7644 §3.5.2.3). */
-export const OKTA_DEACTIVATE = { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] } as const;
+const OKTA_DEACTIVATE = { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] } as const;
 
 export interface DeactivationResult extends Perf {
   /** Users a GET after the run showed as `active: false`, of those sampled. */

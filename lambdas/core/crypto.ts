@@ -12,7 +12,7 @@ export type TokenKind = (typeof TOKEN_KINDS)[number];
 const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 /** A random id of `len` base32 characters. */
-export function randomId(len = 20): string {
+function randomId(len = 20): string {
   const bytes = randomBytes(len);
   let out = '';
   for (let i = 0; i < len; i++) out += ID_ALPHABET[bytes[i]! & 31];

@@ -60,14 +60,6 @@ export class MethodNotAllowed extends ApiError {
     super(405, 'method_not_allowed', 'Method not allowed on this path.', allow.length > 0 ? { headers: { allow: allow.join(', ') } } : undefined);
   }
 }
-export class NotImplemented extends ApiError {
-  constructor(what: string) {
-    super(501, 'not_implemented', `${what} is not implemented yet.`);
-  }
-  override get expose(): boolean {
-    return true;
-  }
-}
 /** How long clients are asked to wait after a storage outage or throttling (integer seconds, RFC 9110 §10.2.3). */
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
 
@@ -125,21 +117,6 @@ export class UnsupportedGrantType extends OAuthError {
 export class InvalidScope extends OAuthError {
   constructor(description: string) {
     super(400, 'invalid_scope', description);
-  }
-}
-export class InvalidToken extends OAuthError {
-  constructor(description = 'The access token is invalid, expired or revoked.') {
-    super(401, 'invalid_token', description, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
-  }
-}
-export class InsufficientScope extends OAuthError {
-  constructor(description: string) {
-    super(403, 'insufficient_scope', description);
-  }
-}
-export class AccessDenied extends OAuthError {
-  constructor(description: string) {
-    super(403, 'access_denied', description);
   }
 }
 

@@ -73,7 +73,7 @@ export function defaultCause(group: string, status: number, code?: string): stri
 }
 
 /** Length of an aggregation window: refusals of one (workspace, cause, source IP) in one hour share one audit record. */
-export const REFUSAL_WINDOW_MS = 3_600_000;
+const REFUSAL_WINDOW_MS = 3_600_000;
 
 /** The aggregation window containing `atMs`: its start as an ISO hour (`2026-11-30T20`) and its bounds. */
 export function refusalWindow(atMs: number): { hour: string; startMs: number; endMs: number } {

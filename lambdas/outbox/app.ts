@@ -97,7 +97,7 @@ const AuditItem = z.object({
 });
 
 /** A record this core cannot read: it is reported failed, so that on AWS it ends in the DLQ. */
-export class MalformedOutboxRecord extends Error {
+class MalformedOutboxRecord extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'MalformedOutboxRecord';

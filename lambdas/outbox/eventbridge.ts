@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { MAX_ENTRIES_PER_PUT, type BusEvent, type EventPublisher, type PutResult } from './app.js';
 
 /** The `source` of every event this stack puts on its bus; rules match on it. */
-export const EVENT_SOURCE = 'idp-bridge';
+const EVENT_SOURCE = 'idp-bridge';
 
 /**
  * The stack's EventBridge bus. One `PutEvents` call per `put` (at most 10 entries): `source`

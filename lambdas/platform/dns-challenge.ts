@@ -9,8 +9,8 @@ import { ApiError } from '../core/errors.js';
  * token is random and belongs to one workspace's claim, so a record published for one workspace
  * never verifies another's.
  */
-export const CHALLENGE_LABEL = '_idp-bridge-challenge';
-export const CHALLENGE_PREFIX = 'idp-bridge-verification=';
+const CHALLENGE_LABEL = '_idp-bridge-challenge';
+const CHALLENGE_PREFIX = 'idp-bridge-verification=';
 
 /** The TXT record a claim asks its owner to publish. */
 export interface ChallengeRecord {
@@ -29,7 +29,7 @@ export function challengeRecord(domain: string, token: string): ChallengeRecord 
 }
 
 /** The resolver could not answer (timeout, SERVFAIL, refused): nothing is known, try again later. */
-export class DnsUnavailable extends ApiError {
+class DnsUnavailable extends ApiError {
   constructor(cause: unknown) {
     super(503, 'dns_unavailable', 'The DNS lookup of the verification record failed; try again in a minute.', {
       cause,

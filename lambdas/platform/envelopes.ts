@@ -58,7 +58,7 @@ export function isEnvelope(name: string): boolean {
 }
 
 /** The generic text every envelope shows for an error it may not expose. */
-export const INTERNAL_MESSAGE = 'An internal error occurred.';
+const INTERNAL_MESSAGE = 'An internal error occurred.';
 
 /**
  * Any thrown value as an `AppError`: typed errors as they are, DynamoDB throttling as 429, a storage
@@ -99,7 +99,7 @@ export function renderEnvelope(name: Envelope, view: ErrorView): HttpResponse {
   throw new Error(`Error envelope "${name}" rendered nothing for status ${view.error.status}.`);
 }
 
-export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 registerEnvelope('api', ({ error: e, message, headers }) => ({
   status: e.status,

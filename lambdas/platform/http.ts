@@ -28,7 +28,7 @@ export interface HttpResponse {
 }
 
 /** Largest request body any endpoint accepts (SCIM and SAML bodies included). */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Turns an API Gateway HTTP API (payload 2.0) event into an `HttpRequest`. */
 export function fromApiGateway(event: APIGatewayProxyEventV2): HttpRequest {

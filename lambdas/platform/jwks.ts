@@ -56,7 +56,7 @@ interface Discovered {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** True for `https:` URLs, and for `http:` loopback URLs when allowed. */
-export function isAcceptableKeyUrl(url: URL, allowHttpLoopback: boolean): boolean {
+function isAcceptableKeyUrl(url: URL, allowHttpLoopback: boolean): boolean {
   if (url.protocol === 'https:') return true;
   return allowHttpLoopback && url.protocol === 'http:' && LOOPBACK.has(url.hostname);
 }

@@ -29,8 +29,8 @@ import { oktaCallbackApp, parseRedirectAllowlist } from './redirect-uris.js';
 import { parseScope } from './scopes.js';
 import { ACCESS_TOKEN_TTL_SECONDS, clientActor, grantOf, ScimOAuthStore, type Grant, type IssuedTokens } from './store.js';
 
-export const AUTHORIZE_PATH = '/api/okta/scim/oauth/authorize';
-export const TOKEN_PATH = '/api/okta/scim/oauth/token';
+const AUTHORIZE_PATH = '/api/okta/scim/oauth/authorize';
+const TOKEN_PATH = '/api/okta/scim/oauth/token';
 const LOGIN_PATH = '/api/okta/oidc/login';
 
 export interface ScimOAuthOptions {

@@ -43,14 +43,14 @@ const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const MAX_STATE = 2048;
 
 /** `client_id` must be the one OIN client (RFC 6749 §4.1.2.1: an unknown client is not redirected to). */
-export function checkClientId(clientId: string | undefined, expected: string): string {
+function checkClientId(clientId: string | undefined, expected: string): string {
   if (!clientId) throw new UnsafeAuthorizationRequest('The request has no client_id.');
   if (clientId !== expected) throw new UnsafeAuthorizationRequest('Unknown client_id: this is not the client configured for SCIM provisioning.');
   return clientId;
 }
 
 /** `redirect_uri` is required and must be one of Okta's documented callbacks or the platform allowlist. */
-export function checkRedirectUri(uri: string | undefined, allowlist: readonly string[]): string {
+function checkRedirectUri(uri: string | undefined, allowlist: readonly string[]): string {
   if (!uri) throw new UnsafeAuthorizationRequest('The request has no redirect_uri.');
   if (!isAllowedRedirectUri(uri, allowlist)) {
     throw new UnsafeAuthorizationRequest('The redirect_uri is not an Okta SCIM callback (https://system-admin.okta.com/admin/app/cpc/{app}/oauth/callback and its okta-emea, oktapreview and trexcloud forms) nor on this platform’s allowlist.');

@@ -5,7 +5,7 @@ import { safeEqual } from '../core/crypto.js';
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 const S256_CHALLENGE = /^[A-Za-z0-9\-_]{43}$/;
 
-export function isValidVerifier(v: string): boolean {
+function isValidVerifier(v: string): boolean {
   return VERIFIER.test(v);
 }
 

@@ -2,7 +2,7 @@
  * Scopes of SCIM OAuth tokens (seed 000: "scim.read, scim.write, entitlements.read"), enforced by
  * the SCIM routes from `StoredToken.scopes`.
  */
-export const SCIM_SCOPES = ['scim.read', 'scim.write', 'entitlements.read'] as const;
+const SCIM_SCOPES = ['scim.read', 'scim.write', 'entitlements.read'] as const;
 export type ScimScope = (typeof SCIM_SCOPES)[number];
 
 /**

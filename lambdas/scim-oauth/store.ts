@@ -7,7 +7,7 @@ import type { StoredToken, TokenRepo } from '../store/tokens.js';
 import type { ScimScope } from './scopes.js';
 
 /** Lifetime of an authorization code (RFC 6749 §4.1.2: short, 10 minutes at most). */
-export const CODE_TTL_SECONDS = 120;
+const CODE_TTL_SECONDS = 120;
 /** Lifetime of an access token: Okta refreshes when it gets a 401 or the token expires. */
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 /**
@@ -15,7 +15,7 @@ export const ACCESS_TOKEN_TTL_SECONDS = 3600;
  * provisions, and an expired refresh token makes the Okta admin re-authorize (Okta KB "SCIM
  * integration use OAuth2 with refresh token"), so idle tenants need a long window.
  */
-export const REFRESH_TOKEN_TTL_SECONDS = 180 * 24 * 3600;
+const REFRESH_TOKEN_TTL_SECONDS = 180 * 24 * 3600;
 /** How long a used code is remembered, so a second use can be recognised and its grant revoked. */
 const USED_CODE_MEMORY_SECONDS = 3600;
 

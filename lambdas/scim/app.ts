@@ -19,7 +19,7 @@ const MAX_TEAM_ID_LENGTH = 64;
 const PREFIX = /^\/api\/scim\/v2\/([^/]+)(\/.*)?$/;
 
 /** The workspace id and the path segments after it, normalised. */
-export function scimRoute(rawPath: string): { teamId: string; segments: string[] } | undefined {
+function scimRoute(rawPath: string): { teamId: string; segments: string[] } | undefined {
   const path = rawPath.replace(/\/{2,}/g, '/');
   const m = PREFIX.exec(path);
   if (!m) return undefined;

@@ -43,12 +43,12 @@ function refused<E extends Error>(err: E, cause: string, ws: Item | undefined, d
 }
 
 /** The public id part of one of our tokens (crypto.ts `parseToken`), or null for anything else. */
-export function publicTokenId(token: string): string | null {
+function publicTokenId(token: string): string | null {
   return parseToken(token)?.id ?? null;
 }
 
 /** 1. The presented secret: `Bearer <token>`, or the bare token of Okta's "HTTP Header" mode. */
-export function checkHeader(req: HttpRequest, ws?: Item): string {
+function checkHeader(req: HttpRequest, ws?: Item): string {
   const h = req.headers.authorization?.trim();
   if (!h) throw refused(new ScimUnauthorized('Authentication required: send the SCIM token as "Authorization: Bearer <token>".'), 'scim.token_missing', ws);
   const m = /^Bearer\s+(\S+)$/i.exec(h);
@@ -58,7 +58,7 @@ export function checkHeader(req: HttpRequest, ws?: Item): string {
 }
 
 /** 2. Its storage key; a malformed token or one of another region is refused before any read. */
-export function checkTokenFormat(deps: Deps, tokens: TokenRepo, token: string, teamId: string, ws?: Item): Key {
+function checkTokenFormat(deps: Deps, tokens: TokenRepo, token: string, teamId: string, ws?: Item): Key {
   try {
     return tokens.keyOf(token);
   } catch (err) {
@@ -82,7 +82,7 @@ export function checkTokenFormat(deps: Deps, tokens: TokenRepo, token: string, t
 }
 
 /** 3. Hash, kind and expiry of the loaded token item (revoked tokens no longer exist). */
-export function checkToken(tokens: TokenRepo, token: string, item: Item | undefined, ws?: Item): StoredToken {
+function checkToken(tokens: TokenRepo, token: string, item: Item | undefined, ws?: Item): StoredToken {
   try {
     return tokens.check(token, item, ['scim', 'oauth-access']);
   } catch (err) {
@@ -104,7 +104,7 @@ function actorOf(stored: StoredToken): Actor {
 }
 
 /** 4. The token must belong to the workspace named in the path (seed 003: tokens are scoped to one organization). */
-export function checkWorkspace(stored: StoredToken, teamId: string, item: Item | undefined): Workspace {
+function checkWorkspace(stored: StoredToken, teamId: string, item: Item | undefined): Workspace {
   if (stored.teamId !== teamId) {
     // The genuine token of another workspace: recorded in the targeted one (if it exists) by its id only.
     throw refused(
@@ -119,7 +119,7 @@ export function checkWorkspace(stored: StoredToken, teamId: string, item: Item |
 }
 
 /** 5. OAuth access tokens need the scope of the operation; static SCIM tokens carry every scope. */
-export function checkScope(stored: StoredToken, scope: ScimScope, ws?: Item): void {
+function checkScope(stored: StoredToken, scope: ScimScope, ws?: Item): void {
   if (stored.kind === 'scim') return;
   if (!stored.scopes?.includes(scope)) {
     throw refused(new ScimForbidden(`The access token lacks the "${scope}" scope.`), 'scim.scope_missing', ws, { scope, tokenId: stored.id }, actorOf(stored));

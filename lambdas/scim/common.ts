@@ -8,7 +8,7 @@ import type { Json } from '../core/scim/evaluate.js';
 import { etagOf } from '../core/scim/user-resource.js';
 import type { ScimPrincipal } from './auth.js';
 
-export const SCIM_CONTENT_TYPE = 'application/scim+json';
+const SCIM_CONTENT_TYPE = 'application/scim+json';
 
 /** A SCIM JSON response (RFC 7644 §3.1: `application/scim+json`). */
 export function scim(status: number, body: Json | undefined, headers: Record<string, string> = {}): HttpResponse {

@@ -14,7 +14,7 @@ import { mergeShards, type ShardedListing } from '../store/shards.js';
 /** Largest page served (advertised as `filter.maxResults`). */
 export const MAX_COUNT = 1000;
 /** Page size when the client gives no `count`. */
-export const DEFAULT_COUNT = 100;
+const DEFAULT_COUNT = 100;
 /**
  * Largest directory a filter without an index (or a `sortBy`) may read. Beyond it the answer is
  * 400 `tooMany` (RFC 7644 §3.12) rather than a scan per request.
@@ -51,7 +51,7 @@ function integer(raw: string | undefined, name: string): number | undefined {
  * Parses the list parameters. RFC 7644 §3.4.2.4: a `startIndex` below 1 is read as 1 and a
  * negative `count` as 0; `count` is capped at `MAX_COUNT`.
  */
-export function parseListParams(query: Readonly<Record<string, string>>): ListParams {
+function parseListParams(query: Readonly<Record<string, string>>): ListParams {
   const startIndex = Math.max(1, integer(param(query, 'startIndex'), 'startIndex') ?? 1);
   const count = Math.min(MAX_COUNT, Math.max(0, integer(param(query, 'count'), 'count') ?? DEFAULT_COUNT));
   const filterText = param(query, 'filter');

@@ -6,7 +6,7 @@ import type { PatchOperation } from '../core/scim/patch.js';
 import { zodDetail } from '../core/scim/user-resource.js';
 
 /** Most operations one PATCH may carry (Okta sends a handful; Entra at most a few hundred member values). */
-export const MAX_PATCH_OPERATIONS = 1000;
+const MAX_PATCH_OPERATIONS = 1000;
 
 /**
  * A PatchOp message (RFC 7644 §3.5.2). `Operations` is matched case-insensitively because some

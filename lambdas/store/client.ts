@@ -60,7 +60,7 @@ export class TransactionConflict extends Error {
  * of it) plus the SDK's short back-off. DynamoDB answers in milliseconds; the SDK retries time-outs,
  * 5xx and throttling, and transactions carry an idempotency token across those retries.
  */
-export const DB_TIMEOUTS = { MAX_ATTEMPTS: 3, CONNECTION_TIMEOUT_MS: 1000, REQUEST_TIMEOUT_MS: 2000 } as const;
+const DB_TIMEOUTS = { MAX_ATTEMPTS: 3, CONNECTION_TIMEOUT_MS: 1000, REQUEST_TIMEOUT_MS: 2000 } as const;
 
 export interface DbOptions {
   tableName: string;

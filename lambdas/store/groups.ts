@@ -50,7 +50,7 @@ export interface MembershipResult {
  * `MEMBER_WRITE_ATTEMPTS` times): 503 with `Retry-After`, so the IdP retries it (nothing of the
  * lost batches was written).
  */
-export class MembershipContended extends AppError {
+class MembershipContended extends AppError {
   constructor(groupId: string) {
     super(503, 'contended', `Members of group ${groupId} are being changed concurrently; retry.`, { headers: { 'retry-after': '1' } });
   }
@@ -62,7 +62,7 @@ const MEMBER_WRITE_ATTEMPTS = 8;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Name of the sharded counter of a workspace's groups. */
-export const GROUP_COUNTER = 'groups';
+const GROUP_COUNTER = 'groups';
 /** Edges (plus one audit record) per transaction: DynamoDB's limit is 100 items. */
 const EDGES_PER_TX = 99;
 

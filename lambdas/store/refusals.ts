@@ -5,7 +5,7 @@ import { keys, type Key } from './keys.js';
 import { refusalWindow, type RefusalBucketId } from '../core/refusals.js';
 
 /** How long a bucket outlives its hour: long enough to read a flood's count while investigating it. */
-export const REFUSAL_BUCKET_TTL_SECONDS = 3 * 86_400;
+const REFUSAL_BUCKET_TTL_SECONDS = 3 * 86_400;
 
 /** Attempts before giving up on a contended bucket (each is one or two round trips). */
 const MAX_ATTEMPTS = 5;

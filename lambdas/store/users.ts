@@ -1,5 +1,5 @@
 import type { JitProfile, MultiValue, User, UserDraft, UserGroup, UserName } from '../core/model/user.js';
-import { keys, COUNTER_SHARDS, LIST_SHARDS, shardOf, type Key } from './keys.js';
+import { keys, COUNTER_SHARDS, LIST_SHARDS, type Key } from './keys.js';
 import { ConditionFailed, type Db, type Item, type TransactItem } from './client.js';
 import { auditPut } from './audit-items.js';
 import type { AuditContext } from '../core/audit.js';
@@ -30,7 +30,7 @@ export class StaleUser extends AppError {
 const MAX_GROUPS_PER_USER = 5_000;
 
 /** Name of the sharded counter of a workspace's users. */
-export const USER_COUNTER = 'users';
+const USER_COUNTER = 'users';
 
 const fold = (s: string) => s.toLowerCase();
 
@@ -574,7 +574,7 @@ export class UserRepo {
 }
 
 /** DynamoDB's limit on the items of one transaction. */
-export const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_ITEMS = 100;
 /** How long a deleted user's tombstone waits for a retry to finish the cleanup. */
 const TOMBSTONE_TTL_SECONDS = 30 * 86_400;
 
@@ -591,7 +591,7 @@ function sameRoles(a: readonly MultiValue[], b: readonly MultiValue[]): boolean 
  * A write condition that also requires the derived-access version to be the one the writer read
  * (absent counts as 0), merged with the caller's condition and values.
  */
-export function accessCondition(
+function accessCondition(
   base: string,
   accessVersion: number | undefined,
   values: Record<string, unknown>,
@@ -632,6 +632,3 @@ function mapGuardFailure(err: unknown, items: TransactItem[], u: User): unknown 
   if (err.failedIndexes.includes(0)) return new StaleUser(u.id);
   return err;
 }
-
-/** Shard of a user's listing item (exposed for tests of the key layout). */
-export const userListingShard = (id: string) => shardOf(id, LIST_SHARDS);

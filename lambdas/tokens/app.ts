@@ -21,7 +21,7 @@ const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
 /** The user is deactivated: no new token may act for them. */
-export class UserInactive extends ApiError {
+class UserInactive extends ApiError {
   constructor(userId: string) {
     super(409, 'user_inactive', `User ${userId} is deactivated; tokens cannot be minted for them.`);
   }

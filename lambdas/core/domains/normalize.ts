@@ -1,7 +1,7 @@
 import { domainToASCII } from 'node:url';
 
 /** RFC 1035 §2.3.4: a name of at most 253 characters in text form, labels of 1–63. */
-export const MAX_DOMAIN_LENGTH = 253;
+const MAX_DOMAIN_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 /** LDH labels (RFC 1123 §2.1) after IDNA; `xn--` labels are LDH too. */
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;

@@ -6,7 +6,7 @@
  * It is deliberately a closed list: a provider missing here still needs a DNS TXT proof, which its
  * customers cannot produce, so it can only be approved by the platform key.
  */
-export const PUBLIC_MAIL_DOMAINS: ReadonlySet<string> = new Set([
+const PUBLIC_MAIL_DOMAINS: ReadonlySet<string> = new Set([
   // Google
   'gmail.com',
   'googlemail.com',

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
  * `scimType` where the spec defines one; `renderError(err, 'scim', …)` writes the envelope
  * `{schemas:[…Error], status:"<status>", scimType, detail}`.
  */
-export class ScimError extends AppError {
+class ScimError extends AppError {
   readonly scimType?: string;
   constructor(status: number, scimType: string | undefined, detail: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
     super(status, scimType ?? `scim_${status}`, detail, options);

@@ -47,7 +47,7 @@ export interface PatchPath {
 
 const COMPARE_OPS = new Set<string>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 /** Longest filter accepted; longer ones are refused before parsing (a bound on work per request). */
-export const MAX_FILTER_LENGTH = 4096;
+const MAX_FILTER_LENGTH = 4096;
 const MAX_DEPTH = 64;
 /**
  * Longest comparison value, in UTF-8 bytes. Equality on userName, emails, externalId, displayName,
@@ -55,7 +55,7 @@ const MAX_DEPTH = 64;
  * stored key value is at most 1,024 bytes (`limits.ts`), so a longer value could match nothing and
  * is refused as `invalidFilter` instead of reaching the database.
  */
-export const MAX_FILTER_VALUE_BYTES = 1024;
+const MAX_FILTER_VALUE_BYTES = 1024;
 
 type Token =
   | { t: 'lparen' | 'rparen' | 'lbracket' | 'rbracket'; at: number }

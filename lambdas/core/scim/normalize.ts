@@ -14,7 +14,7 @@ import type { Json } from './evaluate.js';
  * Largest stored representation of one resource, in DynamoDB's own size terms (`dynamoSize`).
  * DynamoDB items stop at 400 KB, and the audit record of a change holds the resource twice.
  */
-export const MAX_RESOURCE_BYTES = LIMITS.resourceBytes;
+const MAX_RESOURCE_BYTES = LIMITS.resourceBytes;
 const MAX_DEPTH = LIMITS.depth;
 
 /**
@@ -51,7 +51,7 @@ export function assertStorable(value: unknown, what: string): void {
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Coerces Entra's string booleans; anything else is returned as is (validation rejects it later). */
-export function coerceBoolean(v: unknown): unknown {
+function coerceBoolean(v: unknown): unknown {
   if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
   return v;
 }

@@ -94,7 +94,7 @@ function multi(
 }
 
 /** Common attributes every resource has (RFC 7643 §3.1): not listed in `/Schemas`, but known to filters. */
-export const COMMON_ATTRIBUTES: readonly AttrDef[] = [
+const COMMON_ATTRIBUTES: readonly AttrDef[] = [
   attr('id', 'string', 'Unique identifier for the resource, assigned by the service provider.', {
     caseExact: true,
     mutability: 'readOnly',
@@ -190,7 +190,7 @@ export const USER_ATTRIBUTES: readonly AttrDef[] = [
 ];
 
 /** The enterprise User extension (RFC 7643 §4.3). */
-export const ENTERPRISE_USER_ATTRIBUTES: readonly AttrDef[] = [
+const ENTERPRISE_USER_ATTRIBUTES: readonly AttrDef[] = [
   attr('employeeNumber', 'string', 'Numeric or alphanumeric identifier assigned to a person.'),
   attr('costCenter', 'string', 'Identifies the name of a cost center.'),
   attr('organization', 'string', 'Identifies the name of an organization.'),
@@ -212,7 +212,7 @@ export const MAX_MEMBERS_PER_REQUEST = 20_000;
 export const MemberInput = z.object({ value: z.string().trim().min(1, 'member value is required').max(LIMITS.idChars) }).strip();
 
 /** Core attributes of the Group schema (RFC 7643 §4.2). */
-export const GROUP_ATTRIBUTES: readonly AttrDef[] = [
+const GROUP_ATTRIBUTES: readonly AttrDef[] = [
   // A partition key (uniqueness item, limits.ts, review #8a).
   attr('displayName', 'string', 'A human-readable name for the group; unique within the workspace.', {
     required: true,
@@ -237,7 +237,7 @@ export const GROUP_ATTRIBUTES: readonly AttrDef[] = [
 ];
 
 /** Okta's Role entitlement schema (okta-protocols §4: `id`, `displayName`, `description` ≤ 1,000 characters). */
-export const ROLE_ATTRIBUTES: readonly AttrDef[] = [
+const ROLE_ATTRIBUTES: readonly AttrDef[] = [
   attr('displayName', 'string', 'The name of the role shown in Okta.', { required: true, mutability: 'readOnly' }),
   attr('description', 'string', 'What the role grants (at most 1,000 characters).', { mutability: 'readOnly' }),
 ];
