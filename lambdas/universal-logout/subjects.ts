@@ -1,5 +1,6 @@
 import type { Workspace } from '../core/model/workspace.js';
-import { normalizeIssuer, trustsIssuer } from './checks/issuer.js';
+import { normalizeIssuer } from '../core/model/connection.js';
+import { trustsIssuer } from './checks/issuer.js';
 import type { SubjectIdentifier } from './schemas.js';
 
 /**

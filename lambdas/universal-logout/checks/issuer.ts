@@ -3,8 +3,6 @@ import { normalizeIssuer, oidcConnections, samlConnections } from '../../core/mo
 import type { Workspace } from '../../core/model/workspace.js';
 import { tokenCheck } from './errors.js';
 
-export { normalizeIssuer };
-
 /**
  * True when one of the workspace's connections trusts this issuer for signed logout requests: an
  * OIDC connection whose issuer it is, or a SAML connection whose Okta org URL (`oktaOrgUrl`) it is.
