@@ -169,6 +169,15 @@ describe('OIDC connections', () => {
     });
     expect(c.setup.notes.join('\n')).toMatch(/SCIM deactivation/);
     expect(c.setup.notes.join('\n')).toMatch(/no Universal Logout/);
+    // Entra's provisioning appends the resource path before the query: both Tenant URL forms answer.
+    const token = (await admin.post<{ token: string }>(`/api/admin/workspaces/${w.id}/scim-tokens`, { label: 'entra' })).json.token;
+    for (const tenantUrl of [c.setup.entraScim!.tenantUrl, c.setup.entraScim!.tenantUrlAadOptscim062020]) {
+      const u = new URL(tenantUrl);
+      const probe = `${u.pathname}/Users${u.search ? `${u.search}&` : '?'}filter=${encodeURIComponent('userName eq "nobody@contoso.example"')}`;
+      const res = await api(stack.url, token).get<{ totalResults: number }>(probe);
+      expect(res.status, probe).toBe(200);
+      expect(res.json.totalResults).toBe(0);
+    }
     expect(await new WorkspaceRepo(db).findByIssuer(c.issuer!)).toEqual([w.id]);
     const secrets = await storedSecrets();
     expect(Object.entries(secrets).find(([, v]) => v === SECRET)?.[0]).toContain(`${w.id}/connections/${c.id}/`);
