@@ -100,6 +100,31 @@ export class SamlStore {
   }
 }
 
+/** Workspaces per page of the periodic metadata refresh (each item holds its connections). */
+export const WORKSPACE_PAGE = 100;
+
+/**
+ * Every workspace of this region's stack, a page at a time, from the gsi1 listing every workspace
+ * item carries (`keys.workspaceListing`): the periodic SAML metadata refresh walks them off the
+ * request path, so no request ever waits on this query.
+ */
+export async function* workspacePages(db: Db, pageSize = WORKSPACE_PAGE): AsyncGenerator<Workspace[]> {
+  // The listing's partition: the same for every workspace, whatever the sort-key composites.
+  const partition = keys.workspaceListing('', '').gsi1pk;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.query({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': partition },
+      Limit: pageSize,
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    });
+    yield (out.Items ?? []).map((i) => WorkspaceRepo.fromItem(i));
+    start = out.LastEvaluatedKey;
+  } while (start);
+}
+
 function toRequest(item: Record<string, unknown>): SamlRequestRecord {
   return {
     requestId: String(item.requestId),
