@@ -48,17 +48,17 @@ const COMMON_SAML_FIELDS = {
 
 /** What revokes an Entra user's access: Entra sends no Universal Logout and has no Global Token Revocation. */
 export const ENTRA_REVOCATION_NOTES: readonly string[] = [
-  'Entra ID has no Universal Logout and no Global Token Revocation: it never tells the bridge to end a session.',
-  "SCIM deactivation revokes access immediately: when Entra's provisioning sets active=false (or deletes the user), the bridge ends the user's sessions and revokes their tokens.",
-  'Keep session and token lifetimes short, so a user removed in Entra but not yet deprovisioned loses access at the next sign-in.',
-  'If a Shared Signals (CAEP) transmitter sends session-revoked events for your tenant, enable sharedSignalsEnabled: each event ends the user\'s sessions.',
+  'Entra ID has no Universal Logout and no Global Token Revocation for third-party apps (its Continuous Access Evaluation covers Microsoft resources only): it never tells the bridge to end a session.',
+  "SCIM deactivation revokes access at once: when Entra's provisioning sets active=false (or deletes the user), the bridge ends the user's sessions and revokes their tokens in the same transaction. Entra sends the change in its next incremental cycle (about every 40 minutes); use Provision on demand for an urgent case.",
+  'Keep session and token lifetimes short: they bound how long a user disabled in Entra, but not yet deprovisioned, keeps access; every new sign-in goes through Entra again.',
+  "CAEP through Shared Signals: if a transmitter sends session-revoked events under this connection's issuer, turn on sharedSignalsEnabled and each event ends the user's sessions.",
 ];
 
 /** Entra SCIM provisioning: where to point it and the quirks the bridge already handles. */
 export const ENTRA_SCIM_NOTES: readonly string[] = [
-  'In Entra, Enterprise application → Provisioning: Tenant URL = the SCIM base URL, Secret Token = a SCIM token of this workspace.',
-  'The Tenant URL may carry ?aadOptscim062020 (the flag that makes Entra follow SCIM 2.0 more strictly); both forms work.',
-  'Entra sends PATCH operations as "Replace" and booleans as the strings "True"/"False": the bridge accepts both.',
+  'Entra provisioning (Enterprise application → Provisioning → Automatic): Tenant URL = the SCIM base URL, Secret Token = a SCIM token of this workspace.',
+  'The Tenant URL may end in ?aadOptscim062020, the flag that makes Entra send boolean active, lowercase ops, one multi-attribute replace and members[value eq …] removals; both forms work (Provision on demand ignores the flag).',
+  'Without the flag Entra sends capitalised ops ("Replace") and booleans as the strings "True"/"False": the bridge accepts both.',
 ];
 
 export const PRESETS: Readonly<Record<ProviderPreset, PresetInfo>> = {
