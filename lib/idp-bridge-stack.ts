@@ -13,7 +13,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -24,6 +25,7 @@ import { ENDPOINT_GROUPS, ROUTES, type EndpointGroup } from '../lambdas/platform
 import { TABLE } from '../lambdas/store/table.js';
 import type { Config } from '../lambdas/platform/config.js';
 import { setupUrls } from '../lambdas/platform/setup-urls.js';
+import { REFRESH_INTERVAL_HOURS } from '../lambdas/saml/refresh.js';
 import { ApiFunction, type TableAccess } from './constructs/api-function.js';
 import type { RegionConfig } from './region-config.js';
 
@@ -74,6 +76,19 @@ export const OUTBOX_CONSUMER = {
   dlqRetention: Duration.days(14),
 } as const;
 
+/**
+ * The periodic SAML refresh (lambdas/saml/refresh.ts): re-reads IdP metadata and sends
+ * certificate-expiry warnings. A run fetches each metadata URL with a 5 s limit, one workspace after
+ * another, so it gets Lambda's longest timeout; a failed invocation is retried twice within the hour
+ * (a run converges: each write is guarded by the workspace's `updatedAt`).
+ */
+export const SAML_REFRESH = {
+  intervalHours: REFRESH_INTERVAL_HOURS,
+  timeout: Duration.minutes(15),
+  retryAttempts: 2,
+  maxEventAge: Duration.hours(1),
+} as const;
+
 export interface IdpBridgeStackProps extends StackProps {
   /** Data-residency label, e.g. `us`; becomes `REGION_ID`. */
   readonly regionId: string;
@@ -101,6 +116,9 @@ export class IdpBridgeStack extends Stack {
   readonly outboxDlq: Queue;
   /** Events wait for a redrive (a DLQ message) / are late (the consumer lags the stream). */
   readonly outboxAlarms: { readonly dlqNotEmpty: Alarm; readonly lagging: Alarm };
+  /** Refreshes SAML metadata and warns of expiring IdP certificates, on `samlRefreshSchedule`. */
+  readonly samlRefreshFunction: ApiFunction;
+  readonly samlRefreshSchedule: Rule;
 
   constructor(scope: Construct, id: string, props: IdpBridgeStackProps) {
     super(scope, id, props);
@@ -291,6 +309,28 @@ export class IdpBridgeStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     };
+
+    // --- SAML metadata refresh: a schedule -> the refresh function ---------------------------------
+    // Table only: it reads workspaces (gsi1 listing) and writes them with their audit records, whose
+    // outbox carries the certificate-expiry events; it reads no secret and publishes nothing itself.
+    this.samlRefreshFunction = new ApiFunction(this, 'SamlRefreshFunction', {
+      entry: join(REPO_ROOT, 'lambdas', 'saml', 'refresh-handler.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: `idp-bridge ${regionId}: SAML metadata refresh and certificate-expiry warnings, every ${SAML_REFRESH.intervalHours} h`,
+      memorySize: 512,
+      timeout: SAML_REFRESH.timeout,
+      environment,
+      logRetention: retention,
+      tracingEnabled: config.tracing,
+    });
+    this.samlRefreshFunction.bindTable(this.table, 'RW', indexNames);
+    this.samlRefreshSchedule = new Rule(this, 'SamlRefreshSchedule', {
+      description: `idp-bridge ${regionId}: refresh SAML metadata and warn of expiring IdP certificates`,
+      schedule: Schedule.rate(Duration.hours(SAML_REFRESH.intervalHours)),
+      targets: [new LambdaFunction(this.samlRefreshFunction, { retryAttempts: SAML_REFRESH.retryAttempts, maxEventAge: SAML_REFRESH.maxEventAge })],
+    });
 
     // --- HTTP API --------------------------------------------------------------------------------
     this.api = new HttpApi(this, 'HttpApi', {

@@ -9,7 +9,7 @@ import { ENDPOINT_GROUPS, ROUTES, type EndpointGroup } from '../../lambdas/platf
 import { TABLE } from '../../lambdas/store/table.js';
 import { loadConfig } from '../../lambdas/platform/config.js';
 import { buildApp } from '../../lib/app.js';
-import { GROUP_GRANTS, OUTBOX_CONSUMER, REPO_ROOT, type IdpBridgeStack } from '../../lib/idp-bridge-stack.js';
+import { GROUP_GRANTS, OUTBOX_CONSUMER, REPO_ROOT, SAML_REFRESH, type IdpBridgeStack } from '../../lib/idp-bridge-stack.js';
 import { parseRegions, REGIONS_CONTEXT_KEY, type RegionsInput } from '../../lib/region-config.js';
 
 /** The region map that ships in cdk.json: the tests check what `cdk deploy` would deploy. */
@@ -66,10 +66,13 @@ function allStatements(t: Template): { owner: string; statement: Statement }[] {
   return out;
 }
 
-/** Logical id of a group's function (or of the outbox consumer) in a stack. */
-function functionId(stackId: string, group: EndpointGroup | 'outbox'): string {
+/** The functions that serve no route: the outbox consumer and the scheduled SAML refresh. */
+type Background = 'outbox' | 'saml-refresh';
+
+/** Logical id of a group's function (or of a background function) in a stack. */
+function functionId(stackId: string, group: EndpointGroup | Background): string {
   const stack = stacks.get(stackId)!;
-  const fn = group === 'outbox' ? stack.outboxFunction : stack.functions.get(group)!;
+  const fn = group === 'outbox' ? stack.outboxFunction : group === 'saml-refresh' ? stack.samlRefreshFunction : stack.functions.get(group)!;
   return stack.getLogicalId(fn.node.defaultChild as any);
 }
 
@@ -80,7 +83,7 @@ function apiFunctions(stackId: string): Resource[] {
 }
 
 /** The Allow statements attached to a group's (or the outbox consumer's) execution role. */
-function grantsOf(stackId: string, group: EndpointGroup | 'outbox'): Statement[] {
+function grantsOf(stackId: string, group: EndpointGroup | Background): Statement[] {
   const t = tpl(stackId);
   const fn = resourcesOf(t, 'AWS::Lambda::Function')[functionId(stackId, group)]!;
   const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
@@ -90,12 +93,12 @@ function grantsOf(stackId: string, group: EndpointGroup | 'outbox'): Statement[]
     .filter((s) => s.Effect === 'Allow');
 }
 
-function actionsOf(stackId: string, group: EndpointGroup | 'outbox'): Set<string> {
+function actionsOf(stackId: string, group: EndpointGroup | Background): Set<string> {
   return new Set(grantsOf(stackId, group).flatMap((s) => asArray(s.Action)));
 }
 
 /** Resources (as JSON text) a group may use a given action on. */
-function resourcesFor(stackId: string, group: EndpointGroup | 'outbox', action: string): string[] {
+function resourcesFor(stackId: string, group: EndpointGroup | Background, action: string): string[] {
   return grantsOf(stackId, group)
     .filter((s) => asArray(s.Action).includes(action))
     .flatMap((s) => asArray(s.Resource).map((r) => JSON.stringify(r)));
@@ -140,10 +143,10 @@ describe.each(REGION_IDS)('%s stack', (regionId) => {
     for (const a of table.Properties.AttributeDefinitions) expect(a.AttributeType).toBe('S');
   });
 
-  it('has eight API functions and the outbox consumer, all nodejs22.x on arm64, the API ones within the API Gateway timeout', () => {
+  it('has eight API functions, the outbox consumer and the SAML refresh, all nodejs22.x on arm64, the API ones within the API Gateway timeout', () => {
     const t = tpl(regionId);
     const fns = Object.values(resourcesOf(t, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(ENDPOINT_GROUPS.length + 1);
+    expect(fns).toHaveLength(ENDPOINT_GROUPS.length + 2);
     for (const fn of apiFunctions(regionId)) {
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
       expect([512, 1024]).toContain(fn.Properties.MemorySize);
@@ -404,6 +407,47 @@ describe.each(REGION_IDS)('%s stack', (regionId) => {
   });
 });
 
+describe.each(REGION_IDS)('%s stack: the periodic SAML refresh', (regionId) => {
+  it(`runs the refresh function every ${SAML_REFRESH.intervalHours} hours from an EventBridge schedule, with bounded retries`, () => {
+    const t = tpl(regionId);
+    const fnId = functionId(regionId, 'saml-refresh');
+    const rules = Object.entries(resourcesOf(t, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    const [ruleId, rule] = rules[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(6 hours)');
+    expect(rule.Properties.State).toBe('ENABLED');
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: SAML_REFRESH.retryAttempts, MaximumEventAgeInSeconds: 3600 },
+      }),
+    ]);
+    // Only this rule may invoke it.
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+    const fn = resourcesOf(t, 'AWS::Lambda::Function')[fnId]!;
+    expect(fn.Properties.Timeout).toBe(SAML_REFRESH.timeout.toSeconds());
+    // The environment the config loader requires (getDeps at cold start).
+    const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+    const config = loadConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : `deploy-time-${k}`])));
+    expect(config.REGION_ID).toBe(regionId);
+  });
+
+  it('lets the refresh read and write the table (its index listing included) and nothing else: no secret, no bus, no Scan', () => {
+    const t = tpl(regionId);
+    const tableId = Object.keys(resourcesOf(t, 'AWS::DynamoDB::Table'))[0]!;
+    const actions = actionsOf(regionId, 'saml-refresh');
+    for (const a of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem']) expect(actions.has(a), a).toBe(true);
+    expect(actions.has('dynamodb:Scan')).toBe(false);
+    expect([...actions].filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:'))).toEqual([]);
+    expect(resourcesFor(regionId, 'saml-refresh', 'dynamodb:Query').join(' ')).toContain(tableId);
+  });
+});
+
 describe('both stacks', () => {
   it('keep each region to itself: REGION_ID, API_URL and the table differ', () => {
     const envOf = (id: string) =>
@@ -427,7 +471,7 @@ describe('both stacks', () => {
   it('bundle every function as minified ESM, small enough (SAML may be larger)', () => {
     const t = tpl('us');
     const oversized: string[] = [];
-    for (const group of [...ENDPOINT_GROUPS, 'outbox' as const]) {
+    for (const group of [...ENDPOINT_GROUPS, 'outbox' as const, 'saml-refresh' as const]) {
       const fn = resourcesOf(t, 'AWS::Lambda::Function')[functionId('us', group)]!;
       const key = fn.Properties.Code.S3Key as string;
       const file = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
