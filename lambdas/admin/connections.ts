@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { authenticateAdmin, type AdminPrincipal } from '../signin/admin-auth.js';
 import { certificateInfo, normaliseCertificate, type CertificateInfo } from '../core/connections/certificates.js';
-import { issuerFromDomain, isLoopbackHost, PRESETS, presetCatalogue, resolveOidcIssuer } from '../core/connections/presets.js';
+import { issuerFromDomain, PRESETS, presetCatalogue, resolveOidcIssuer } from '../core/connections/presets.js';
 import { InvalidMetadata, parseIdpMetadata, type IdpMetadata } from '../core/connections/saml-metadata.js';
 import { BadRequest, NotFound } from '../core/errors.js';
 import {
@@ -25,7 +25,7 @@ import type { Workspace } from '../core/model/workspace.js';
 import type { Config } from '../platform/config.js';
 import type { Deps } from '../platform/deps.js';
 import { auditContextFrom, json, type HttpRequest } from '../platform/http.js';
-import { fetchMetadata, MetadataFetchFailed } from '../platform/metadata-fetch.js';
+import { fetchMetadata, isAllowedIdpUrl, MetadataFetchFailed } from '../platform/metadata-fetch.js';
 import type { RouteHandler } from '../platform/router.js';
 import { connectionSetup, type ConnectionSetup } from '../platform/setup-urls.js';
 import { parseJsonBody } from '../platform/validate.js';
@@ -86,9 +86,10 @@ export function newConnectionId(): string {
 }
 
 /**
- * The issuer of an OIDC connection from the admin's input. When the input names no issuer and the
- * derived Okta domain is the one stored, the stored issuer is kept: re-saving a form must never
- * turn the local stand-in's `http://` issuer into `https://` (issue 9).
+ * The issuer of an OIDC connection from the admin's input. When the input names no issuer and a
+ * bare domain (no scheme) that is the one stored, the stored issuer is kept: re-saving a form must
+ * never turn the local stand-in's `http://` issuer into `https://` (issue 9). A domain typed with
+ * its scheme is taken as typed.
  */
 export function oidcIssuerOf(
   input: Pick<ConnectionInput & { protocol: 'oidc' }, 'preset' | 'issuer' | 'domain' | 'tenantId'>,
@@ -96,7 +97,8 @@ export function oidcIssuerOf(
   local: boolean,
 ): { issuer: string; domain?: string; tenantId?: string } {
   const resolved = resolveOidcIssuer(input.preset, input, local);
-  if (!input.issuer && existing?.protocol === 'oidc' && existing.preset === input.preset && resolved.domain !== undefined && existing.domain === resolved.domain) {
+  const bareDomain = input.domain !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(input.domain.trim());
+  if (!input.issuer && bareDomain && existing?.protocol === 'oidc' && existing.preset === input.preset && existing.domain === resolved.domain) {
     return { ...resolved, issuer: existing.issuer };
   }
   return resolved;
@@ -114,15 +116,7 @@ export async function samlFromMetadataUrl(config: Config, url: string): Promise<
 }
 
 function checkSsoUrl(url: string, local: boolean): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw invalid('metadataUrl: the metadata names an SSO URL that is not a URL.');
-  }
-  if (u.protocol !== 'https:' && !(local && u.protocol === 'http:' && isLoopbackHost(u.hostname))) {
-    throw invalid('metadataUrl: the metadata names an SSO URL that is not https://.');
-  }
+  if (!isAllowedIdpUrl(url, local)) throw invalid('metadataUrl: the metadata names an SSO URL that is not https://.');
   return url;
 }
 

@@ -29,6 +29,20 @@ function isInternalAddress(host: string): boolean {
   return false;
 }
 
+/**
+ * A URL browsers are sent to at the IdP (a SAML SSO URL): `https:`, or `http:` to a loopback host in
+ * local mode (review #17: `javascript:` was once accepted).
+ */
+export function isAllowedIdpUrl(raw: string, local: boolean): boolean {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return false;
+  }
+  return u.protocol === 'https:' || (local && u.protocol === 'http:' && isLoopbackHost(u.hostname));
+}
+
 /** Checks one URL of the fetch (the first, or a redirect target). */
 export function checkMetadataUrl(raw: string, local: boolean): URL {
   let url: URL;
@@ -98,14 +112,10 @@ export async function refreshSamlMetadata(c: SamlConnection, opts: { local: bool
   if (!c.metadataUrl) return c;
   try {
     const md = parseIdpMetadata(await fetchMetadata(c.metadataUrl, opts));
-    const sso = new URL(md.ssoUrl);
-    if (sso.protocol !== 'https:' && !(opts.local && sso.protocol === 'http:' && isLoopbackHost(sso.hostname))) {
-      return withMetadataError(c, 'the metadata names an SSO URL that is not https://');
-    }
+    if (!isAllowedIdpUrl(md.ssoUrl, opts.local)) return withMetadataError(c, 'the metadata names an SSO URL that is not https://');
     return withMetadata(c, md, opts.now.toISOString());
   } catch (err) {
     if (err instanceof MetadataFetchFailed || err instanceof InvalidMetadata) return withMetadataError(c, err.message);
-    if (err instanceof TypeError) return withMetadataError(c, 'the metadata names an SSO URL that is not a URL');
     throw err;
   }
 }

@@ -468,6 +468,9 @@ describe('the legacy …/okta and …/saml forms', () => {
     expect(again.json.okta).toMatchObject({ issuer: 'http://127.0.0.1:9000' });
     expect(await new WorkspaceRepo(db).findByIssuer('http://127.0.0.1:9000')).toEqual([w.id]);
     expect(await new WorkspaceRepo(db).findByIssuer('https://127.0.0.1:9000')).toEqual([]);
+    // A domain typed with its scheme is taken as typed.
+    const typed = await admin.put<WorkspaceView>(`/api/admin/workspaces/${w.id}/okta`, { domain: 'https://127.0.0.1:9000', clientId: 'c' });
+    expect(typed.json.okta).toMatchObject({ issuer: 'https://127.0.0.1:9000' });
   });
 
   it('accepts a full issuer on …/okta, kept exactly as entered', async () => {
