@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateInfo } from '../../lambdas/core/connections/certificates.js';
 import { entraIssuer, presetCatalogue, resolveOidcIssuer } from '../../lambdas/core/connections/presets.js';
@@ -120,6 +121,21 @@ describe('parseIdpMetadata', () => {
   ])('refuses %s', (_, xml, message) => {
     expect(() => parseIdpMetadata(xml)).toThrow(InvalidMetadata);
     expect(() => parseIdpMetadata(xml)).toThrow(message);
+  });
+
+  it('answers any input with metadata or InvalidMetadata, never another error (fuzz)', () => {
+    const valid = idpMetadataXml({ entityId: 'e', signing: [signing] });
+    const mutated = fc.tuple(fc.nat(valid.length), fc.nat(200), fc.string({ maxLength: 40 })).map(([at, cut, insert]) => valid.slice(0, at) + insert + valid.slice(at + cut));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), mutated), (xml) => {
+        try {
+          parseIdpMetadata(xml);
+        } catch (err) {
+          expect(err).toBeInstanceOf(InvalidMetadata);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses metadata without a signing certificate or SSO URL', () => {
