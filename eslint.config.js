@@ -46,7 +46,6 @@ export default tseslint.config(
       'lambdas/universal-logout/jti-store.ts',
       'lambdas/signin/complete.ts',
       'lambdas/scim-oauth/store.ts',
-      'lambdas/scim/list.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {

@@ -21,7 +21,7 @@ import { GROUP_SCHEMA, SCHEMA } from '../core/scim/schema.js';
 import { etagOf } from '../core/scim/user-resource.js';
 import { authenticate, type ScimPrincipal } from './auth.js';
 import { actorDetail, auditCtx, baseUrl, checkIfMatch, jsonBody, notModified, scim } from './common.js';
-import { boundedScan, cursorKey, cursorPage, deferredListParams, listResponse, MAX_SCAN, sortResources } from './list.js';
+import { boundedScan, cursorKey, deferredListParams, listResponse, MAX_SCAN, sortResources } from './list.js';
 import { keyId, memberValues, planGroups, prefetchKeys, resolveCandidates } from './plan.js';
 import { parsePatchBody } from './schemas.js';
 
@@ -220,7 +220,7 @@ export function groupEndpoints(deps: Deps) {
 
       if (!q.filter && !q.sortBy) {
         const [items, total] = await Promise.all([
-          cursorPage(deps.db, teamId, 'groups', GroupRepo.listing(teamId), q.startIndex, q.count, extra[0], deps.now().getTime()),
+          deps.repos.listings.page(teamId, 'groups', GroupRepo.listing(teamId), q.startIndex, q.count, extra[0], deps.now().getTime()),
           groups.count(teamId),
         ]);
         return scim(200, listResponse((await render(items.map(GroupRepo.fromItem))).map(out), total, q.startIndex));
@@ -236,7 +236,7 @@ export function groupEndpoints(deps: Deps) {
       }
       if (plan && q.filter) {
         const prefetched = new Map(prefetch.map((k, i) => [keyId(k), extra[i]]));
-        const ids = [...(await resolveCandidates(deps.db, teamId, plan, prefetched))].slice(0, MAX_SCAN);
+        const ids = [...(await resolveCandidates(deps.repos, teamId, plan, prefetched))].slice(0, MAX_SCAN);
         candidates = ids.length === 0 ? [] : [...(await groups.getMany(teamId, ids)).values()];
       } else {
         const items = await boundedScan(deps.db, GroupRepo.listing(teamId), await groups.count(teamId), 'groups');

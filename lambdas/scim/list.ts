@@ -1,9 +1,9 @@
 /**
- * List queries (RFC 7644 §3.4.2): parameters, the ListResponse, cursor-remembering pages for
- * unfiltered listings, and the bounded read for filters no index serves.
+ * List queries (RFC 7644 §3.4.2): parameters, the ListResponse, and the bounded read for filters
+ * no index serves. Cursor-remembering pages of unfiltered listings are store/listings.ts.
  */
-import { keys } from '../store/keys.js';
 import type { Db, Item } from '../store/client.js';
+import { ListingRepo } from '../store/listings.js';
 import { InvalidValue, TooMany } from '../core/scim/errors.js';
 import { lookup, type Json } from '../core/scim/evaluate.js';
 import { parseAttrPath, parseFilter, type AttrPath, type Filter } from '../core/scim/filter.js';
@@ -20,8 +20,6 @@ const DEFAULT_COUNT = 100;
  * 400 `tooMany` (RFC 7644 §3.12) rather than a scan per request.
  */
 export const MAX_SCAN = 10_000;
-/** How long a remembered page end stays valid: an import is one pass over the directory. */
-const CURSOR_TTL_SECONDS = 3600;
 
 export interface ListParams {
   readonly filter?: Filter;
@@ -118,69 +116,8 @@ export function sortResources(resources: Json[], schema: ResourceSchema, sortBy:
   return keyed.map((k) => k.r);
 }
 
-/** The key of the remembered end of the page before `startIndex` of an unfiltered listing. */
-export function cursorKey(teamId: string, listingName: string, startIndex: number) {
-  return keys.pageCursor(teamId, listingName, startIndex);
-}
-
-/**
- * Serves `count` items from position `startIndex` of an unfiltered listing. Where each served
- * page ended is remembered (a small TTL item keyed by the next startIndex), so Okta's import —
- * `startIndex=1, 101, 201, …` — reads page k at the cost of page 1. A cursor is an id, not an
- * offset: users deleted during an import shift nothing and nobody is served twice.
- *
- * `cursor` is the remembered item for `startIndex` when the caller prefetched it (one round trip
- * with authentication); without one, the nearest earlier cursor is found and the gap walked with
- * key-only reads (a cold start, paid once).
- */
-export async function cursorPage(
-  db: Db,
-  teamId: string,
-  listingName: string,
-  listing: ShardedListing,
-  startIndex: number,
-  count: number,
-  cursor: Item | undefined,
-  nowMs: number,
-): Promise<Item[]> {
-  let after: string | undefined;
-  if (startIndex > 1) {
-    if (cursor && typeof cursor.after === 'string') after = cursor.after;
-    else after = await seek(db, teamId, listingName, listing, startIndex);
-  }
-  if (count === 0) return [];
-  const page = await mergeShards(db, listing, after, count);
-  if (page.items.length === count && page.more && page.last !== undefined) {
-    await db.put({
-      ...cursorKey(teamId, listingName, startIndex + count),
-      type: 'pageCursor',
-      after: page.last,
-      ttl: Math.floor(nowMs / 1000) + CURSOR_TTL_SECONDS,
-    });
-  }
-  return page.items;
-}
-
-async function seek(db: Db, teamId: string, listingName: string, listing: ShardedListing, startIndex: number): Promise<string | undefined> {
-  const near = await db.query({
-    KeyConditionExpression: 'pk = :p AND sk <= :s',
-    ExpressionAttributeValues: { ':p': keys.pageCursorPartition(teamId, listingName), ':s': cursorKey(teamId, listingName, startIndex).sk },
-    ScanIndexForward: false,
-    Limit: 1,
-  });
-  const found = near.Items?.[0];
-  let position = found ? Number(String(found.sk).slice(1)) : 1;
-  let after = found && typeof found.after === 'string' ? found.after : undefined;
-  while (position < startIndex) {
-    const step = Math.min(1000, startIndex - position);
-    const page = await mergeShards(db, listing, after, step, true);
-    if (page.items.length === 0) break;
-    after = page.last;
-    position += page.items.length;
-    if (!page.more) break;
-  }
-  return after;
-}
+/** The key of the remembered end of the page before `startIndex` of an unfiltered listing (store/listings.ts). */
+export const cursorKey = ListingRepo.cursorKey;
 
 /** Every item of a listing for an in-memory filter or sort, refusing directories over `MAX_SCAN`. */
 export async function boundedScan(db: Db, listing: ShardedListing, total: number, what: string): Promise<Item[]> {

@@ -5,7 +5,8 @@
  * the few candidates, so the plan only has to be a superset. Anything else is a bounded scan.
  */
 import type { Key } from '../store/keys.js';
-import type { Db, Item } from '../store/client.js';
+import type { Item } from '../store/client.js';
+import type { Repos } from '../store/repos.js';
 import { GroupRepo } from '../store/groups.js';
 import { UserRepo } from '../store/users.js';
 import { InvalidFilter } from '../core/scim/errors.js';
@@ -166,10 +167,10 @@ export const keyId = (k: Key) => `${k.pk}\u0000${k.sk}`;
  * Resolves a plan to resource ids (guard items from `prefetched`, the rest by query). Guard items
  * that carry a copy of their user (userName) add it to `copies`, saving the read of the user.
  */
-export async function resolveCandidates(db: Db, teamId: string, c: Candidates, prefetched: Map<string, Item | undefined>, copies?: Map<string, Item>): Promise<Set<string>> {
+export async function resolveCandidates(repos: Pick<Repos, 'users' | 'reads'>, teamId: string, c: Candidates, prefetched: Map<string, Item | undefined>, copies?: Map<string, Item>): Promise<Set<string>> {
   switch (c.kind) {
     case 'guard': {
-      const item = prefetched.has(keyId(c.key)) ? prefetched.get(keyId(c.key)) : await db.get(c.key);
+      const item = prefetched.has(keyId(c.key)) ? prefetched.get(keyId(c.key)) : await repos.reads.item(c.key);
       const id = item?.[c.idAttr];
       if (typeof id === 'string' && copies && item?.user && typeof item.user === 'object') copies.set(id, item.user as Item);
       return new Set(typeof id === 'string' ? [id] : []);
@@ -179,23 +180,23 @@ export async function resolveCandidates(db: Db, teamId: string, c: Candidates, p
     case 'email': {
       const guardKey = UserRepo.userNameKey(teamId, c.email);
       const [guard, ids] = await Promise.all([
-        prefetched.has(keyId(guardKey)) ? Promise.resolve(prefetched.get(keyId(guardKey))) : db.get(guardKey),
-        new UserRepo(db).idsByEmail(teamId, c.email, 100),
+        prefetched.has(keyId(guardKey)) ? Promise.resolve(prefetched.get(keyId(guardKey))) : repos.reads.item(guardKey),
+        repos.users.idsByEmail(teamId, c.email, 100),
       ]);
       const out = new Set(ids);
       if (typeof guard?.userId === 'string') out.add(guard.userId);
       return out;
     }
     case 'externalId':
-      return new Set(await new UserRepo(db).idsByExternalId(teamId, c.externalId, 100));
+      return new Set(await repos.users.idsByExternalId(teamId, c.externalId, 100));
     case 'memberOf':
-      return new Set((await new UserRepo(db).groupsOf(teamId, c.userId)).map((g) => g.value));
+      return new Set((await repos.users.groupsOf(teamId, c.userId)).map((g) => g.value));
     case 'and': {
-      const sets = await Promise.all(c.parts.map((p) => resolveCandidates(db, teamId, p, prefetched, copies)));
+      const sets = await Promise.all(c.parts.map((p) => resolveCandidates(repos, teamId, p, prefetched, copies)));
       return sets.reduce((a, b) => new Set([...a].filter((x) => b.has(x))));
     }
     case 'or': {
-      const sets = await Promise.all(c.parts.map((p) => resolveCandidates(db, teamId, p, prefetched, copies)));
+      const sets = await Promise.all(c.parts.map((p) => resolveCandidates(repos, teamId, p, prefetched, copies)));
       return new Set(sets.flatMap((s) => [...s]));
     }
   }

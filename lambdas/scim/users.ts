@@ -22,7 +22,7 @@ import { USER_SCHEMA } from '../core/scim/schema.js';
 import { etagOf, userDraftFrom, userToScim } from '../core/scim/user-resource.js';
 import { authenticate, type ScimPrincipal } from './auth.js';
 import { actorDetail, auditCtx, baseUrl, checkIfMatch, jsonBody, notModified, scim } from './common.js';
-import { boundedScan, cursorKey, cursorPage, deferredListParams, listResponse, MAX_SCAN, sortResources } from './list.js';
+import { boundedScan, cursorKey, deferredListParams, listResponse, MAX_SCAN, sortResources } from './list.js';
 import { checkUserFilter, keyId, planUsers, prefetchKeys, resolveCandidates } from './plan.js';
 import { parsePatchBody } from './schemas.js';
 
@@ -208,7 +208,7 @@ export function userEndpoints(deps: Deps) {
 
       if (!q.filter && !q.sortBy) {
         const [items, total] = await Promise.all([
-          cursorPage(deps.db, teamId, 'users', UserRepo.listing(teamId), q.startIndex, q.count, extra[0], deps.now().getTime()),
+          deps.repos.listings.page(teamId, 'users', UserRepo.listing(teamId), q.startIndex, q.count, extra[0], deps.now().getTime()),
           users.count(teamId),
         ]);
         const resources = await render(items.map((it) => UserRepo.fromItem(it)));
@@ -223,7 +223,7 @@ export function userEndpoints(deps: Deps) {
       if (plan && q.filter) {
         const prefetched = new Map(prefetch.map((k, i) => [keyId(k), extra[i]]));
         const copies = new Map<string, Item>();
-        const ids = [...(await resolveCandidates(deps.db, teamId, plan, prefetched, copies))].slice(0, MAX_SCAN);
+        const ids = [...(await resolveCandidates(deps.repos, teamId, plan, prefetched, copies))].slice(0, MAX_SCAN);
         // `userName eq` (Okta's lookup before every create) is answered from the uniqueness item's copy.
         const missing = ids.filter((id) => !copies.has(id));
         const fetched = missing.length === 0 ? new Map<string, User>() : await users.getMany(teamId, missing);

@@ -6,6 +6,7 @@ import type { Db, Item } from './client.js';
 import { DomainRepo } from './domains.js';
 import { GroupRepo } from './groups.js';
 import { keys, type Key } from './keys.js';
+import { ListingRepo } from './listings.js';
 import { RefusalRepo } from './refusals.js';
 import { TokenRepo } from './tokens.js';
 import { UserRepo } from './users.js';
@@ -23,6 +24,8 @@ export interface Repos {
   readonly audit: AuditRepo;
   readonly domains: DomainRepo;
   readonly refusals: RefusalRepo;
+  /** Pages of the sharded user and group listings (SCIM `startIndex` paging by remembered cursor). */
+  readonly listings: ListingRepo;
   /** The token repository (it needs the pepper-keyed hasher, read from the secret store and cached). */
   tokens(): Promise<TokenRepo>;
   readonly reads: CombinedReads;
@@ -36,6 +39,7 @@ export function buildRepos(db: Db, opts: { region: string; now: () => Date; hash
     audit: new AuditRepo(db),
     domains: new DomainRepo(db),
     refusals: new RefusalRepo(db, opts.now),
+    listings: new ListingRepo(db),
     tokens: async () => new TokenRepo(db, await opts.hasher(), opts.region, opts.now),
     reads: new CombinedReads(db),
   };
@@ -80,6 +84,14 @@ export class CombinedReads {
   async tokenWorkspaceAnd(tokenKey: Key, teamId: string, extra: readonly Key[] = []): Promise<{ token?: Item; workspace?: Item; extra: (Item | undefined)[] }> {
     const [token, workspace, ...rest] = await this.db.batchGet([tokenKey, keys.workspace(teamId), ...extra]);
     return { ...(token ? { token } : {}), ...(workspace ? { workspace } : {}), extra: rest };
+  }
+
+  /**
+   * The item of a key a repository built (a uniqueness guard such as `UserRepo.userNameKey`), when
+   * the caller's batch did not prefetch it.
+   */
+  async item(key: Key): Promise<Item | undefined> {
+    return this.db.get(key);
   }
 
   /** A workspace's raw item, or undefined (refusal paths record against it when it exists). */
