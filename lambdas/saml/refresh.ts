@@ -1,6 +1,6 @@
 /**
  * The periodic refresh of SAML connections (the scheduled `refresh-handler.ts`, every
- * `REFRESH_INTERVAL_HOURS`; locally `npm run dev:saml-refresh`):
+ * `REFRESH_INTERVAL_HOURS`; locally the loop of `dev/saml-refresh.ts`):
  *
  * - a connection made from a `metadataUrl` re-reads its IdP metadata (the fenced fetch of
  *   `platform/metadata-fetch.ts`, the parser of `core/connections/saml-metadata.ts`) and follows

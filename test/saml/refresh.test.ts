@@ -13,6 +13,7 @@ import { loadConfig } from '../../lambdas/platform/config.js';
 import { buildDeps, type Deps } from '../../lambdas/platform/deps.js';
 import { refreshSamlConnections } from '../../lambdas/saml/refresh.js';
 import { handler as refreshHandler } from '../../lambdas/saml/refresh-handler.js';
+import { startSamlRefreshLoop } from '../../dev/saml-refresh.js';
 import { api, type ApiClient } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { codeFrom, errorCode, postAcs } from './support.js';
@@ -173,9 +174,16 @@ describe('metadata refresh', () => {
     expect((await view()).metadataError).toBeNull();
   });
 
-  it('runs as the scheduled Lambda handler too', async () => {
+  it('runs as the scheduled Lambda handler, and as the local stack’s loop', async () => {
     const summary = await refreshHandler({ id: 'scheduled-event-1' });
     expect(summary.connections).toBeGreaterThanOrEqual(1);
+    md.serve(idp.metadataXml({ certificates: [idp.certificatePem, next.certificatePem] }));
+    const loop = startSamlRefreshLoop(deps, 0);
+    await loop.runOnce();
+    loop.stop();
+    expect((await view()).idpCertificates).toHaveLength(2);
+    md.serve(idp.metadataXml());
+    await run(new Date());
   });
 });
 
