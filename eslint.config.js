@@ -45,7 +45,6 @@ export default tseslint.config(
       'lambdas/saml/store.ts',
       'lambdas/universal-logout/jti-store.ts',
       'lambdas/signin/complete.ts',
-      'lambdas/scim-oauth/store.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {

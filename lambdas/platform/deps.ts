@@ -17,7 +17,7 @@ export interface Deps {
   /**
    * The table itself: for the Lambda wrapper (`settle()` before the answer) and the group-local
    * stores that have not moved into lambdas/store yet (oidc/state.ts, saml/store.ts,
-   * universal-logout/jti-store.ts, scim-oauth/store.ts). New code asks `repos`.
+   * universal-logout/jti-store.ts). New code asks `repos`.
    */
   readonly db: Db;
   readonly secrets: SecretStore;

@@ -27,7 +27,7 @@ import { consentPage, errorPage, signInPage } from './pages.js';
 import { verifyS256 } from './pkce.js';
 import { oktaCallbackApp, parseRedirectAllowlist } from './redirect-uris.js';
 import { parseScope } from './scopes.js';
-import { ACCESS_TOKEN_TTL_SECONDS, clientActor, grantOf, ScimOAuthStore, type Grant, type IssuedTokens } from './store.js';
+import { ACCESS_TOKEN_TTL_SECONDS, clientActor, grantOf, type Grant, type IssuedTokens } from '../store/oauth-grants.js';
 
 const AUTHORIZE_PATH = '/api/okta/scim/oauth/authorize';
 const TOKEN_PATH = '/api/okta/scim/oauth/token';
@@ -80,7 +80,7 @@ export function createScimOAuthApp(deps: Deps, opts: ScimOAuthOptions = {}): App
   const repos = async () => {
     const tokens = await deps.repos.tokens();
     const hasher = await deps.hasher();
-    return { hasher, tokens, store: new ScimOAuthStore(deps.db, tokens, hasher, deps.now) };
+    return { hasher, tokens, store: await deps.repos.oauthGrants() };
   };
   const ctx = (req: HttpRequest, teamId: string, actor: Actor): AuditContext => auditContextFrom(req, teamId, deps.config.REGION_ID, actor);
   const apiOrigin = new URL(deps.config.API_URL).origin;

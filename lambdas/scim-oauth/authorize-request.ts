@@ -1,7 +1,8 @@
 import { AppError, OAuthError } from '../core/errors.js';
 import { isValidS256Challenge } from './pkce.js';
 import { isAllowedRedirectUri } from './redirect-uris.js';
-import { parseScope, type ScimScope } from './scopes.js';
+import type { ScimScope } from '../core/scim/scopes.js';
+import { parseScope } from './scopes.js';
 
 /** A validated authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3). */
 export interface AuthorizationRequest {

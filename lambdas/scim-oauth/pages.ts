@@ -1,7 +1,7 @@
 import { AppError } from '../core/errors.js';
 import { errorView, registerEnvelope, renderEnvelope } from '../platform/envelopes.js';
 import { escapeHtml as e, html, type HttpResponse } from '../platform/http.js';
-import type { ScimScope } from './scopes.js';
+import type { ScimScope } from '../core/scim/scopes.js';
 
 /** What each scope lets Okta do, in words an admin approving it understands. */
 const SCOPE_TEXT: Record<ScimScope, string> = {

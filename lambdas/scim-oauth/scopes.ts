@@ -1,9 +1,4 @@
-/**
- * Scopes of SCIM OAuth tokens (seed 000: "scim.read, scim.write, entitlements.read"), enforced by
- * the SCIM routes from `StoredToken.scopes`.
- */
-const SCIM_SCOPES = ['scim.read', 'scim.write', 'entitlements.read'] as const;
-export type ScimScope = (typeof SCIM_SCOPES)[number];
+import { SCIM_SCOPES, type ScimScope } from '../core/scim/scopes.js';
 
 /**
  * Requested but not stored: Okta support advises adding `offline_access` to get refresh tokens;

@@ -14,9 +14,8 @@ import { TokenRejected, TokenRepo, type StoredToken } from '../store/tokens.js';
 import { WorkspaceRepo } from '../store/workspaces.js';
 import type { Workspace } from '../core/model/workspace.js';
 import { ScimForbidden, ScimUnauthorized } from '../core/scim/errors.js';
+import type { ScimScope } from '../core/scim/scopes.js';
 
-/** OAuth scopes of SCIM access tokens (seed 000: `scim.read, scim.write, entitlements.read`). */
-export type ScimScope = 'scim.read' | 'scim.write' | 'entitlements.read';
 
 /** Who is calling, for which workspace. */
 export interface ScimPrincipal {

@@ -7,6 +7,7 @@ import { DomainRepo } from './domains.js';
 import { GroupRepo } from './groups.js';
 import { keys, type Key } from './keys.js';
 import { ListingRepo } from './listings.js';
+import { OAuthGrantRepo } from './oauth-grants.js';
 import { RefusalRepo } from './refusals.js';
 import { TokenRepo } from './tokens.js';
 import { UserRepo } from './users.js';
@@ -28,6 +29,8 @@ export interface Repos {
   readonly listings: ListingRepo;
   /** The token repository (it needs the pepper-keyed hasher, read from the secret store and cached). */
   tokens(): Promise<TokenRepo>;
+  /** SCIM OAuth grants: authorization codes, access/refresh token pairs, rotation (RFC 6749 §4.1, §6). */
+  oauthGrants(): Promise<OAuthGrantRepo>;
   readonly reads: CombinedReads;
 }
 
@@ -41,6 +44,10 @@ export function buildRepos(db: Db, opts: { region: string; now: () => Date; hash
     refusals: new RefusalRepo(db, opts.now),
     listings: new ListingRepo(db),
     tokens: async () => new TokenRepo(db, await opts.hasher(), opts.region, opts.now),
+    oauthGrants: async () => {
+      const hasher = await opts.hasher();
+      return new OAuthGrantRepo(db, new TokenRepo(db, hasher, opts.region, opts.now), hasher, opts.now);
+    },
     reads: new CombinedReads(db),
   };
 }

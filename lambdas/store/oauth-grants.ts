@@ -1,10 +1,10 @@
-import { auditPut } from '../store/audit-items.js';
+import { auditPut } from './audit-items.js';
 import type { Actor, AuditContext, AuditEntry } from '../core/audit.js';
 import { parseToken, type TokenHasher } from '../core/crypto.js';
-import { ConditionFailed, type Db, type Item, type TransactItem } from '../store/client.js';
-import { keys } from '../store/keys.js';
-import type { StoredToken, TokenRepo } from '../store/tokens.js';
-import type { ScimScope } from './scopes.js';
+import { ConditionFailed, type Db, type Item, type TransactItem } from './client.js';
+import { keys } from './keys.js';
+import type { StoredToken, TokenRepo } from './tokens.js';
+import type { ScimScope } from '../core/scim/scopes.js';
 
 /** Lifetime of an authorization code (RFC 6749 §4.1.2: short, 10 minutes at most). */
 const CODE_TTL_SECONDS = 120;
@@ -96,7 +96,7 @@ function indexedByGrant(put: TransactItem, g: Grant, t: StoredToken): TransactIt
  * SCIM OAuth tokens act for the workspace, not for a person: they carry no `userId`, so a Universal
  * Logout of the admin who approved them never cuts Okta's provisioning.
  */
-export class ScimOAuthStore {
+export class OAuthGrantRepo {
   constructor(
     private readonly db: Db,
     private readonly tokens: TokenRepo,
