@@ -32,7 +32,10 @@ export const REFUSALS = {
   sign_in_disabled: {
     status: 403,
     title: 'Okta sign-in is turned off for this workspace',
-    fix: () => 'A workspace admin can turn on "Enable Okta sign-in" under Integrations > Okta and save the Okta setup.',
+    fix: (_c, h) =>
+      h.preset && h.preset !== 'okta'
+        ? "A workspace admin can turn on sign-in for this connection on the admin page's Connections tab."
+        : 'A workspace admin can turn on "Enable Okta sign-in" under Integrations > Okta and save the Okta setup.',
   },
   okta_not_configured: {
     status: 409,
@@ -42,13 +45,18 @@ export const REFUSALS = {
   user_not_provisioned: {
     status: 403,
     title: 'Your account is not provisioned in this workspace',
-    fix: () =>
-      'Confirm the user is assigned to the Okta app and is provisioned (Okta: Provisioning > Push New Users), or that Just-in-time provisioning is enabled under Integrations > Okta.',
+    fix: (_c, h) =>
+      entra(h)
+        ? "Assign the user to the enterprise application in Entra ID (Users and groups) and let provisioning create the account, or turn on Just-in-time provisioning for this connection on the admin page's Connections tab."
+        : 'Confirm the user is assigned to the Okta app and is provisioned (Okta: Provisioning > Push New Users), or that Just-in-time provisioning is enabled under Integrations > Okta.',
   },
   user_not_assigned: {
     status: 403,
     title: 'You are not assigned to this application in Okta',
-    fix: () => 'In the Okta Admin console open the app, then Assignments > Assign > People or Groups, assign the user, and sign in again.',
+    fix: (_c, h) =>
+      entra(h)
+        ? 'In the Entra admin center open Enterprise applications > the app > Users and groups, add the user (or a group of theirs), and sign in again.'
+        : 'In the Okta Admin console open the app, then Assignments > Assign > People or Groups, assign the user, and sign in again.',
   },
   user_deactivated: {
     status: 403,
