@@ -17,14 +17,13 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { certificateInfo, type CERTIFICATE_WARNING_DAYS, type CertificateInfo } from '../core/connections/certificates.js';
-import { isLoopbackHost } from '../core/connections/presets.js';
 import { parseIdpMetadata, InvalidMetadata, type IdpMetadata } from '../core/connections/saml-metadata.js';
 import type { AuditContext } from '../core/audit.js';
 import type { LifecycleEvent } from '../core/events.js';
 import { samlConnections, type SamlConnection } from '../core/model/connection.js';
 import type { Workspace } from '../core/model/workspace.js';
 import type { Deps } from '../platform/deps.js';
-import { fetchMetadata, MetadataFetchFailed } from '../platform/metadata-fetch.js';
+import { fetchMetadata, isAllowedIdpUrl, MetadataFetchFailed } from '../platform/metadata-fetch.js';
 import { ConditionFailed, TransactionConflict } from '../store/client.js';
 import { WorkspaceRepo } from '../store/workspaces.js';
 import { workspacePages } from './store.js';
@@ -65,17 +64,6 @@ function sameCertificates(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((pem, i) => fingerprintOf(pem) === fingerprintOf(b[i]!));
 }
 
-/** An SSO URL a browser may be sent to: https (loopback http in local mode), as the admin API requires. */
-function checkSsoUrl(raw: string, local: boolean): string | undefined {
-  try {
-    const u = new URL(raw);
-    if (u.protocol === 'https:' || (local && u.protocol === 'http:' && isLoopbackHost(u.hostname))) return undefined;
-  } catch {
-    return 'the metadata names an SSO URL that is not a URL';
-  }
-  return 'the metadata names an SSO URL that is not https://';
-}
-
 /**
  * The expiry warning due for a connection: about its latest-expiring certificate (while an IdP
  * rotates, the older one expiring is expected), at the smallest threshold reached, unless that
@@ -107,7 +95,8 @@ export function planRefresh(c: SamlConnection, fetched: Fetched | undefined, now
     if (md && md.entityId !== c.idpEntityId) {
       failed = `the metadata now names entity id ${md.entityId.slice(0, 200)}, not ${c.idpEntityId.slice(0, 200)}; save the connection again to trust it`;
     }
-    if (md && !failed) failed = checkSsoUrl(md.ssoUrl, opts.local);
+    // The same rule as at save time (review #17: `javascript:` was once accepted).
+    if (md && !failed && !isAllowedIdpUrl(md.ssoUrl, opts.local)) failed = 'the metadata names an SSO URL that is not https://';
     if (md && !failed && md.certificates.length === 0) failed = 'the metadata names no signing certificate';
     if (failed) {
       const error = failed.slice(0, 1000);
