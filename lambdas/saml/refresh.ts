@@ -197,7 +197,7 @@ function systemContext(deps: Deps, teamId: string, runId: string): AuditContext 
 
 /** Refreshes one workspace's SAML connections, one guarded write per changed connection. */
 export async function refreshWorkspace(deps: Deps, w: Workspace, runId: string): Promise<RefreshOutcome[]> {
-  const repo = new WorkspaceRepo(deps.db);
+  const repo = deps.repos.workspaces;
   const outcomes: RefreshOutcome[] = [];
   let current = w;
   for (const c of samlConnections(w)) {
