@@ -82,6 +82,8 @@ export class Db {
   transactions = 0;
   /** Best-effort writes started off the critical path; `settle()` awaits them before the response. */
   private readonly pending = new Set<Promise<unknown>>();
+  /** Keys asked with `load` since the last flush (one BatchGetItem per event-loop turn). */
+  private queued: { key: Key; resolve: (item: Item | undefined) => void; reject: (err: unknown) => void }[] = [];
 
   constructor(opts: DbOptions) {
     this.tableName = opts.tableName;
@@ -128,6 +130,28 @@ export class Db {
       .catch(() => undefined)
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
+  }
+
+  /**
+   * GetItem through the batcher: every `load` issued before the event loop turns (callers asking
+   * several repositories in one `Promise.all`) is read in ONE BatchGetItem (per 100 keys), counted
+   * as such in `roundTrips`. Strongly consistent, like `get`; an expired item reads as absent. A
+   * failed batch rejects every load in it.
+   */
+  load<T extends Item = Item>(key: Key): Promise<T | undefined> {
+    return new Promise<T | undefined>((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(() => this.flush());
+      this.queued.push({ key, resolve: resolve as (item: Item | undefined) => void, reject });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queued;
+    this.queued = [];
+    this.batchGet(batch.map((q) => q.key)).then(
+      (items) => batch.forEach((q, i) => q.resolve(items[i])),
+      (err: unknown) => batch.forEach((q) => q.reject(err)),
+    );
   }
 
   /** Waits for every write started with `background` (failures were already swallowed). */

@@ -62,14 +62,19 @@ export interface UserStanding {
 
 /**
  * Reads that span repositories, each one BatchGetItem (the round-trip counts of bench/ and
- * test/scim depend on it). Keys come from keys.ts and the repositories; callers get domain values.
+ * test/scim depend on it): either one `batchGet`, or `Db.load`s issued together, which the
+ * batcher reads in one. Keys come from keys.ts and the repositories; callers get domain values.
  */
 export class CombinedReads {
   constructor(private readonly db: Db) {}
 
   /** A user's revocation marker, the user (without groups) and its workspace, in one round trip. */
   async userStanding(teamId: string, userId: string): Promise<UserStanding> {
-    const [marker, user, workspace] = await this.db.batchGet([keys.userRevocation(teamId, userId), keys.user(teamId, userId), keys.workspace(teamId)]);
+    const [marker, user, workspace] = await Promise.all([
+      this.db.load(keys.userRevocation(teamId, userId)),
+      this.db.load(keys.user(teamId, userId)),
+      this.db.load(keys.workspace(teamId)),
+    ]);
     return {
       marker: marker ?? null,
       ...(user ? { user: UserRepo.fromItem(user) } : {}),
@@ -79,7 +84,7 @@ export class CombinedReads {
 
   /** A workspace and one of its users (without groups), in one round trip. */
   async workspaceAndUser(teamId: string, userId: string): Promise<{ workspace?: Workspace; user?: User }> {
-    const [workspace, user] = await this.db.batchGet([keys.workspace(teamId), keys.user(teamId, userId)]);
+    const [workspace, user] = await Promise.all([this.db.load(keys.workspace(teamId)), this.db.load(keys.user(teamId, userId))]);
     return { ...(workspace ? { workspace: WorkspaceRepo.fromItem(workspace) } : {}), ...(user ? { user: UserRepo.fromItem(user) } : {}) };
   }
 
