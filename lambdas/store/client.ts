@@ -136,7 +136,9 @@ export class Db {
    * GetItem through the batcher: every `load` issued before the event loop turns (callers asking
    * several repositories in one `Promise.all`) is read in ONE BatchGetItem (per 100 keys), counted
    * as such in `roundTrips`. Strongly consistent, like `get`; an expired item reads as absent. A
-   * failed batch rejects every load in it.
+   * failed batch rejects every load in it. A Lambda runs one invocation at a time, so a batch
+   * holds one request's loads; the in-process local server may merge concurrent requests' loads,
+   * which changes only the count.
    */
   load<T extends Item = Item>(key: Key): Promise<T | undefined> {
     return new Promise<T | undefined>((resolve, reject) => {
