@@ -18,6 +18,8 @@ const REGION_IDS = ['us', 'eu'] as const;
 /** Bundles of every group but SAML (which carries @node-saml/node-saml) must stay small. */
 const MAX_BUNDLE_BYTES = 300 * 1024;
 const MAX_SAML_BUNDLE_BYTES = 1536 * 1024;
+/** Admin serves the admin web page's assets and parses SAML IdP metadata (@xmldom/xmldom, about 70 KB). */
+const MAX_ADMIN_BUNDLE_BYTES = 512 * 1024;
 
 type Resource = { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -468,7 +470,7 @@ describe('both stacks', () => {
     expect(findings).toEqual([]);
   });
 
-  it('bundle every function as minified ESM, small enough (SAML may be larger)', () => {
+  it('bundle every function as minified ESM, small enough (SAML and admin may be larger)', () => {
     const t = tpl('us');
     const oversized: string[] = [];
     for (const group of [...ENDPOINT_GROUPS, 'outbox' as const, 'saml-refresh' as const]) {
@@ -481,7 +483,7 @@ describe('both stacks', () => {
       const sources: string[] = JSON.parse(readFileSync(`${file}.map`, 'utf8')).sources;
       expect(sources.filter((f) => f.includes('node_modules/@aws-sdk/')), group).toEqual([]);
       const size = statSync(file).size;
-      const max = group === 'saml' ? MAX_SAML_BUNDLE_BYTES : MAX_BUNDLE_BYTES;
+      const max = group === 'saml' ? MAX_SAML_BUNDLE_BYTES : group === 'admin' ? MAX_ADMIN_BUNDLE_BYTES : MAX_BUNDLE_BYTES;
       if (size > max) oversized.push(`${group}: ${Math.round(size / 1024)} KB > ${max / 1024} KB`);
     }
     expect(oversized).toEqual([]);
