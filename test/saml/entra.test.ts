@@ -181,6 +181,30 @@ describe('each connection accepts only its own IdP, audience and requests', () =
   });
 });
 
+describe('test login through the Entra connection (seed 001 step 8)', () => {
+  it('reports every check of the Entra response, the persistent NameID and the claims received, without a session', async () => {
+    const start = await api(stack.url).get(`${path(entraConn.setup.loginUrl)}?test=1`);
+    const claims = entra.entraUser({ email: 'tester@contoso.example', groups: [ADMINS_GROUP] });
+    const { acsUrl, form } = entra.respondTo(start.headers.get('location')!, { audience: entraConn.setup.entityId, ...claims });
+    const res = await postAcs(stack, acsUrl, form);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-idpb-test-login')).toBe('passed');
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(res.text).toContain('data-check="name_id" data-status="passed"');
+    expect(res.text).toContain(`${claims.nameId} (persistent)`);
+    expect(res.text).toContain(ENTRA_CLAIM.tenantId);
+  });
+
+  it('shows the failing check with the fix in Entra’s words', async () => {
+    const start = await api(stack.url).get(`${path(entraConn.setup.loginUrl)}?test=1`);
+    const { acsUrl, form } = entra.respondTo(start.headers.get('location')!, { audience: ws.audience, ...entra.entraUser({ email: 'tester@contoso.example' }) });
+    const res = await postAcs(stack, acsUrl, form);
+    expect(res.headers.get('x-idpb-test-login')).toBe('failed');
+    expect(res.text).toContain('data-check="audience" data-status="failed"');
+    expect(res.text).toContain(`set Identifier (Entity ID) to ${entraConn.setup.entityId}`);
+  });
+});
+
 describe('Entra-specific refusals', () => {
   it('returns 403 tenant_mismatch when the tenantid claim names another tenant than the issuer', async () => {
     const claims = entra.entraUser({ email: 'megan@contoso.example' });
