@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { authenticateAdmin, type AdminPrincipal } from '../signin/admin-auth.js';
-import { certificateInfo, normaliseCertificate, type CertificateInfo } from '../core/connections/certificates.js';
+import { certificateFingerprint, certificateInfo, normaliseCertificate, type CertificateInfo } from '../core/connections/certificates.js';
 import { issuerFromDomain, PRESETS, presetCatalogue, resolveOidcIssuer } from '../core/connections/presets.js';
 import { InvalidMetadata, parseIdpMetadata, type IdpMetadata } from '../core/connections/saml-metadata.js';
 import { BadRequest, NotFound } from '../core/errors.js';
@@ -208,6 +208,10 @@ async function buildConnection(deps: Deps, req: HttpRequest, p: AdminPrincipal, 
     ...(signInEnabled !== undefined ? { signInEnabled } : {}),
     ...(jitEnabled !== undefined ? { jitEnabled } : {}),
   };
+  // The expiry notices already sent for certificates the connection still holds stay sent: a
+  // re-save must not announce the same threshold again (lambdas/saml/refresh.ts).
+  const sent = existing?.protocol === 'saml' ? existing.certificateWarningsSent?.filter((n) => connection.idpCertificates.some((pem) => certificateFingerprint(pem) === n.fingerprint)) : undefined;
+  if (sent && sent.length > 0) connection.certificateWarningsSent = sent;
   return { connection, domainItems: domains.items, emailDomains: domains.emailDomains };
 }
 

@@ -6,8 +6,6 @@
  */
 import { isIP } from 'node:net';
 import { isLoopbackHost } from '../core/connections/presets.js';
-import { InvalidMetadata, parseIdpMetadata, withMetadata, withMetadataError } from '../core/connections/saml-metadata.js';
-import type { SamlConnection } from '../core/model/connection.js';
 
 export const METADATA_TIMEOUT_MS = 5_000;
 export const METADATA_MAX_BYTES = 1024 * 1024;
@@ -100,22 +98,4 @@ async function readCapped(res: Response, maxBytes: number): Promise<string> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * Re-reads a SAML connection's metadata (the periodic refresh): the connection with the new values,
- * or, when the metadata cannot be fetched or used, with `metadataError` set and its last good
- * values kept, so a broken metadata URL never stops sign-ins. Connections without a metadata URL
- * come back unchanged. The SSO URL is held to the same rule as at save time.
- */
-export async function refreshSamlMetadata(c: SamlConnection, opts: { local: boolean; now: Date; timeoutMs?: number }): Promise<SamlConnection> {
-  if (!c.metadataUrl) return c;
-  try {
-    const md = parseIdpMetadata(await fetchMetadata(c.metadataUrl, opts));
-    if (!isAllowedIdpUrl(md.ssoUrl, opts.local)) return withMetadataError(c, 'the metadata names an SSO URL that is not https://');
-    return withMetadata(c, md, opts.now.toISOString());
-  } catch (err) {
-    if (err instanceof MetadataFetchFailed || err instanceof InvalidMetadata) return withMetadataError(c, err.message);
-    throw err;
-  }
 }

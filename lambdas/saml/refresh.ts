@@ -15,8 +15,7 @@
  * its audit record, whose `events` carry the warnings (the outbox): a warning exists exactly when
  * its record committed. A lost race with an admin's edit skips the workspace until the next run.
  */
-import { X509Certificate } from 'node:crypto';
-import { certificateInfo, type CERTIFICATE_WARNING_DAYS, type CertificateInfo } from '../core/connections/certificates.js';
+import { certificateFingerprint, certificateInfo, type CERTIFICATE_WARNING_DAYS, type CertificateInfo } from '../core/connections/certificates.js';
 import { parseIdpMetadata, InvalidMetadata, type IdpMetadata } from '../core/connections/saml-metadata.js';
 import type { AuditContext } from '../core/audit.js';
 import type { LifecycleEvent } from '../core/events.js';
@@ -58,7 +57,7 @@ export interface RefreshPlan {
 /** The metadata read for a connection, or why it could not be. */
 export type Fetched = { readonly metadata: IdpMetadata } | { readonly error: string };
 
-const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
+const fingerprintOf = certificateFingerprint;
 
 function sameCertificates(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((pem, i) => fingerprintOf(pem) === fingerprintOf(b[i]!));

@@ -35,12 +35,12 @@ export const REFUSALS = {
     fix: (_c, h) =>
       h.preset && h.preset !== 'okta'
         ? "A workspace admin can turn on sign-in for this connection on the admin page's Connections tab."
-        : 'A workspace admin can turn on "Enable Okta sign-in" under Integrations > Okta and save the Okta setup.',
+        : 'A workspace admin can turn on "Enable sign-in" for the Okta connection (admin page → Connections → Okta) and save it.',
   },
   okta_not_configured: {
     status: 409,
     title: 'Single sign-on is not set up for this workspace',
-    fix: () => 'A workspace admin must complete Integrations > Okta (Okta domain, Client ID and Client secret) and save it first.',
+    fix: () => 'A workspace admin must add a connection (admin page → Connections: for Okta the Okta domain, Client ID and Client secret) and save it first.',
   },
   user_not_provisioned: {
     status: 403,
@@ -48,7 +48,7 @@ export const REFUSALS = {
     fix: (_c, h) =>
       entra(h)
         ? "Assign the user to the enterprise application in Entra ID (Users and groups) and let provisioning create the account, or turn on Just-in-time provisioning for this connection on the admin page's Connections tab."
-        : 'Confirm the user is assigned to the Okta app and is provisioned (Okta: Provisioning > Push New Users), or that Just-in-time provisioning is enabled under Integrations > Okta.',
+        : 'Confirm the user is assigned to the Okta app and is provisioned (Okta: Provisioning > Push New Users), or that Just-in-time provisioning is enabled for the connection (admin page → Connections).',
   },
   user_not_assigned: {
     status: 403,
@@ -78,7 +78,7 @@ export const REFUSALS = {
     status: 400,
     title: 'This Okta org is not connected to any workspace in this region',
     fix: (c: Config) =>
-      `Check the Okta domain entered under Integrations > Okta, and use the URLs of the workspace's own region (this is the ${c.REGION_ID.toUpperCase()} region): do not mix US and EU URLs in the same Okta app instance.`,
+      `Check the Okta domain of the workspace's Okta connection (admin page → Connections), and use the URLs of the workspace's own region (this is the ${c.REGION_ID.toUpperCase()} region): do not mix US and EU URLs in the same Okta app instance.`,
   },
   ambiguous_issuer: {
     status: 400,
@@ -96,7 +96,7 @@ export const REFUSALS = {
   unknown_email_domain: {
     status: 404,
     title: 'No workspace signs in users of this email domain',
-    fix: () => "Use your workspace's sign-in link, or ask a workspace admin to claim your email domain under Integrations > Okta.",
+    fix: () => "Use your workspace's sign-in link, or ask a workspace admin to claim your email domain (admin page → Domains).",
   },
   missing_workspace: {
     status: 400,
@@ -111,7 +111,7 @@ export const REFUSALS = {
   connection_disabled: {
     status: 403,
     title: 'Sign-in through this connection is turned off',
-    fix: () => 'A workspace admin can turn sign-in on for this connection under Integrations, or you can sign in through another connection of the workspace.',
+    fix: () => 'A workspace admin can turn sign-in on for this connection (admin page → Connections), or you can sign in through another connection of the workspace.',
   },
   choose_connection: {
     status: 409,
@@ -162,13 +162,13 @@ export const REFUSALS = {
   invalid_client: {
     status: 502,
     title: 'Okta rejected this workspace\'s client credentials',
-    fix: () => "Copy the Client ID and Client secret again from the Okta app's General tab into Integrations > Okta and save.",
+    fix: () => "Copy the Client ID and Client secret again from the Okta app's General tab into the workspace's Okta connection (admin page → Connections) and save.",
   },
   invalid_id_token: {
     status: 502,
     title: 'The ID token from Okta failed validation',
     fix: () =>
-      'Check that the Okta domain and Client ID under Integrations > Okta belong to this Okta app. If Okta just rotated its signing keys, sign in again.',
+      "Check that the Okta domain and Client ID of the workspace's Okta connection (admin page → Connections) belong to this Okta app. If Okta just rotated its signing keys, sign in again.",
   },
   invalid_signature: {
     // Seed 001, troubleshooting: "Test login fails invalid_signature — Okta has rotated — re-fetch".
@@ -182,7 +182,7 @@ export const REFUSALS = {
   idp_unreachable: {
     status: 502,
     title: 'Okta could not be reached',
-    fix: () => 'Check the Okta domain under Integrations > Okta (for example acme.okta.com) and try again.',
+    fix: () => "Check the Okta domain of the workspace's Okta connection (admin page → Connections; for example acme.okta.com) and try again.",
   },
   idp_error: {
     // 403: the IdP refused (a SAML error status, an OAuth error at the redirect URI).

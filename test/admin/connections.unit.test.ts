@@ -8,8 +8,7 @@ import { entraIssuer, presetCatalogue, resolveOidcIssuer } from '../../lambdas/c
 import { InvalidMetadata, parseIdpMetadata } from '../../lambdas/core/connections/saml-metadata.js';
 import { BadRequest } from '../../lambdas/core/errors.js';
 import { PROVIDER_PRESETS } from '../../lambdas/core/model/connection.js';
-import { checkMetadataUrl, fetchMetadata, MetadataFetchFailed, refreshSamlMetadata } from '../../lambdas/platform/metadata-fetch.js';
-import type { SamlConnection } from '../../lambdas/core/model/connection.js';
+import { checkMetadataUrl, fetchMetadata, MetadataFetchFailed } from '../../lambdas/platform/metadata-fetch.js';
 import { selfSignedCertificatePem } from '../fixtures/certs.js';
 import { idpMetadataXml } from '../fixtures/saml/metadata.js';
 
@@ -193,40 +192,5 @@ describe('fetchMetadata', () => {
     await expect(fetchMetadata(`${base}/big`, { local: true, maxBytes: 1024 * 1024 })).rejects.toThrow(/larger than/);
     await expect(fetchMetadata(`${base}/missing`, { local: true })).rejects.toThrow(/HTTP 404/);
     await expect(fetchMetadata(`${base}/stall`, { local: true, timeoutMs: 200 })).rejects.toThrow(/no answer/);
-  });
-
-  describe('refreshSamlMetadata', () => {
-    const connection = (metadataUrl?: string): SamlConnection => ({
-      id: 'cabcdefghij',
-      name: 'IdP',
-      preset: 'generic',
-      protocol: 'saml',
-      emailDomains: [],
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-      idpSsoUrl: 'https://old.example.com/sso',
-      idpEntityId: 'old',
-      idpCertificates: ['old-pem'],
-      allowIdpInitiated: true,
-      ...(metadataUrl ? { metadataUrl, metadataError: 'earlier failure' } : {}),
-    });
-    const now = new Date('2026-11-30T12:00:00.000Z');
-
-    it('applies fresh metadata and clears the last error', async () => {
-      const c = await refreshSamlMetadata(connection(`${base}/metadata`), { local: true, now });
-      expect(c).toMatchObject({ idpEntityId: 'fetched', idpSsoUrl: 'https://idp.example.com/sso/redirect', metadataRefreshedAt: now.toISOString() });
-      expect(c.idpCertificates).toEqual([expect.stringContaining('BEGIN CERTIFICATE')]);
-      expect(c).not.toHaveProperty('metadataError');
-    });
-
-    it('keeps the last good values and records why when the metadata fails', async () => {
-      const c = await refreshSamlMetadata(connection(`${base}/missing`), { local: true, now });
-      expect(c).toMatchObject({ idpEntityId: 'old', idpCertificates: ['old-pem'], metadataError: 'the server answered HTTP 404' });
-    });
-
-    it('leaves a connection without a metadata URL alone', async () => {
-      const c = connection();
-      expect(await refreshSamlMetadata(c, { local: true, now })).toBe(c);
-    });
   });
 });

@@ -51,3 +51,8 @@ export function normaliseCertificate(input: string, field = 'idpCertificate'): s
   }
   return pem;
 }
+
+/** A certificate's SHA-256 fingerprint (`AA:BB:…`): how expiry notices remember which certificate they announced. */
+export function certificateFingerprint(pem: string): string {
+  return new X509Certificate(pem).fingerprint256;
+}

@@ -90,22 +90,3 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   if (certificates.length === 0) throw new InvalidMetadata('no signing certificate (KeyDescriptor use="signing" with an X509Certificate)');
   return { entityId, ssoUrl, certificates: certificates.slice(0, MAX_CERTIFICATES) };
 }
-
-/**
- * A SAML connection with freshly read metadata applied (its SSO URL, entity id and certificates,
- * `metadataRefreshedAt`, no `metadataError`). When the entity id changed, the caller's workspace
- * write must move the issuer links too (`WorkspaceRepo.issuerLinkItems`).
- */
-export function withMetadata<C extends { idpSsoUrl: string; idpEntityId: string; idpCertificates: string[]; metadataRefreshedAt?: string; metadataError?: string }>(
-  c: C,
-  md: IdpMetadata,
-  at: string,
-): C {
-  const { metadataError: _e, ...rest } = c;
-  return { ...(rest as C), idpSsoUrl: md.ssoUrl, idpEntityId: md.entityId, idpCertificates: [...md.certificates], metadataRefreshedAt: at, updatedAt: at };
-}
-
-/** A SAML connection whose refresh failed: it keeps its last good values and records why. */
-export function withMetadataError<C extends { metadataError?: string }>(c: C, message: string): C {
-  return { ...c, metadataError: message.slice(0, 1000) };
-}
