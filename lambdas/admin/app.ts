@@ -6,8 +6,6 @@ import { ConditionFailed } from '../store/client.js';
 import { BadRequest, Conflict, NotFound, StorageUnavailable } from '../core/errors.js';
 import { json, type HttpRequest, type HttpResponse } from '../platform/http.js';
 import type { App } from '../platform/lambda.js';
-import { GroupRepo } from '../store/groups.js';
-import { TokenRepo } from '../store/tokens.js';
 import { DEFAULT_ROLES, type Workspace } from '../core/model/workspace.js';
 import {
   OKTA_OIDC_CONNECTION_ID,
@@ -87,8 +85,8 @@ export function workspaceView(deps: Deps, w: Workspace) {
 }
 
 export function createAdminApp(deps: Deps): App {
-  const workspaces = new WorkspaceRepo(deps.db);
-  const tokens = async () => new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+  const { workspaces } = deps.repos;
+  const tokens = () => deps.repos.tokens();
 
   /** Authenticates and loads the workspace a request names. */
   async function scoped(req: HttpRequest, teamId: string): Promise<{ p: AdminPrincipal; w: Workspace }> {
@@ -121,7 +119,7 @@ export function createAdminApp(deps: Deps): App {
   async function recomputeMappedGroups(req: HttpRequest, p: AdminPrincipal, before: Workspace, after: Workspace): Promise<void> {
     const changed = [...new Set([...before.roleMappings.groups, ...after.roleMappings.groups].map((m) => m.group.trim().toLowerCase()))];
     if (changed.length === 0) return;
-    const groups = new GroupRepo(deps.db);
+    const { groups } = deps.repos;
     const found = await Promise.all(changed.map((name) => groups.findByDisplayName(after.id, name)));
     const members = new Set<string>();
     for (const g of found) if (g) for (const id of await groups.allMemberIds(after.id, g.id)) members.add(id);
@@ -138,7 +136,7 @@ export function createAdminApp(deps: Deps): App {
       '/api/health',
       async () => {
         try {
-          await deps.db.get({ pk: 'HEALTH', sk: 'HEALTH' });
+          await deps.repos.reads.probe();
         } catch (err) {
           // Any failure to read the table (unreachable, missing, throttled) is "not healthy":
           // 503 + Retry-After for monitors and load balancers, never a 500 (review #9).

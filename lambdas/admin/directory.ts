@@ -1,8 +1,6 @@
 import type { Deps } from '../platform/deps.js';
 import { BadRequest } from '../core/errors.js';
 import { json, type HttpRequest, type HttpResponse } from '../platform/http.js';
-import { GroupRepo } from '../store/groups.js';
-import { UserRepo } from '../store/users.js';
 import type { User } from '../core/model/user.js';
 import { fullName, primaryEmail } from '../core/scim/user-resource.js';
 
@@ -43,14 +41,14 @@ function userView(u: User) {
 /** `GET /api/admin/workspaces/{team_id}/users?limit=&cursor=` → `{users, nextCursor}`, in creation order. */
 export async function listUsers(deps: Deps, req: HttpRequest, teamId: string): Promise<HttpResponse> {
   const { limit, cursor } = paging(req);
-  const page = await new UserRepo(deps.db).page(teamId, cursor, limit);
+  const page = await deps.repos.users.page(teamId, cursor, limit);
   return json(200, { users: page.users.map(userView), nextCursor: page.more && page.last ? page.last : null });
 }
 
 /** `GET /api/admin/workspaces/{team_id}/groups?limit=&cursor=` → `{groups, nextCursor}`, in creation order. */
 export async function listGroups(deps: Deps, req: HttpRequest, teamId: string): Promise<HttpResponse> {
   const { limit, cursor } = paging(req);
-  const page = await new GroupRepo(deps.db).page(teamId, cursor, limit);
+  const page = await deps.repos.groups.page(teamId, cursor, limit);
   return json(200, {
     groups: page.groups.map((g) => ({ id: g.id, displayName: g.displayName, externalId: g.externalId ?? null, createdAt: g.createdAt, updatedAt: g.updatedAt })),
     nextCursor: page.more && page.last ? page.last : null,

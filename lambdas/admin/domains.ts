@@ -11,7 +11,6 @@ import { BadRequest, Conflict, NotFound } from '../core/errors.js';
 import { json, type HttpRequest, type HttpResponse } from '../platform/http.js';
 import { withRefusal } from '../core/refusals.js';
 import { DomainRepo, MAX_DOMAIN_CLAIMS, StaleWorkspace, type DomainClaim } from '../store/domains.js';
-import { WorkspaceRepo } from '../store/workspaces.js';
 import type { Workspace } from '../core/model/workspace.js';
 import { parseJsonBody } from '../platform/validate.js';
 import { ClaimDomainBody } from './schemas.js';
@@ -66,7 +65,7 @@ export async function planOktaDomains(
   input: readonly string[],
 ): Promise<{ emailDomains: string[]; items: TransactItem[] }> {
   const requested = [...new Set(input.map((d, i) => claimableDomain(d, `emailDomains.${i}`, w.id)))];
-  const repo = new DomainRepo(deps.db);
+  const repo = deps.repos.domains;
   const current = await repo.list(w.id);
   const removed = current.filter((c) => !requested.includes(c.domain)).map((c) => c.domain);
   const owned = removed.length > 0 ? await repo.ownedBy(w.id, removed) : new Set<string>();
@@ -95,7 +94,7 @@ export async function planConnectionDomains(
   const connectionDomains = [...new Set(input.map((d, i) => claimableDomain(d, `emailDomains.${i}`, w.id)))];
   const added = connectionDomains.filter((d) => !w.emailDomains.includes(d));
   if (added.length === 0) return { connectionDomains, emailDomains: w.emailDomains, items: [] };
-  const current = await new DomainRepo(deps.db).list(w.id);
+  const current = await deps.repos.domains.list(w.id);
   const emailDomains = [...new Set([...current.map((c) => c.domain), ...connectionDomains])];
   if (emailDomains.length > MAX_DOMAIN_CLAIMS) {
     throw new BadRequest(`emailDomains: a workspace may hold at most ${MAX_DOMAIN_CLAIMS} domain claims.`, { code: 'validation_failed' });
@@ -112,14 +111,14 @@ type Scoped = (req: HttpRequest, teamId: string) => Promise<{ p: AdminPrincipal;
 
 /** The admin API's domain routes: claim, list, verify by DNS TXT, approve with the platform key, remove. */
 export function domainRoutes(deps: Deps, scoped: Scoped): [string, string, (req: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>][] {
-  const repo = new DomainRepo(deps.db);
+  const repo = deps.repos.domains;
   const ctxOf = (req: HttpRequest, w: Workspace, p: AdminPrincipal) => auditContextFrom(req, w.id, deps.config.REGION_ID, p.actor);
   const pathDomain = (raw: string) => {
     const d = normalizeDomain(raw);
     if (!d) throw new BadRequest('domain: not a domain name like example.com.', { code: 'invalid_domain' });
     return d;
   };
-  const workspaces = new WorkspaceRepo(deps.db);
+  const { workspaces } = deps.repos;
   /**
    * Runs a write that moves the workspace's domain list under its `updatedAt` lock, re-reading the
    * workspace when another change won meanwhile (two claims sent at once both succeed).

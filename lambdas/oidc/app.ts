@@ -4,10 +4,10 @@ import { AppError } from '../core/errors.js';
 import { redirect, type HttpRequest, type HttpResponse } from '../platform/http.js';
 import { issuerKeySets } from '../platform/jwks.js';
 import type { App } from '../platform/lambda.js';
-import { WorkspaceRepo } from '../store/workspaces.js';
 import { connectionById, normalizeIssuer, OKTA_OIDC_CONNECTION_ID, type OidcConnection } from '../core/model/connection.js';
 import type { IssuerClaim, Workspace } from '../core/model/workspace.js';
 import { router } from '../platform/router.js';
+import { WorkspaceRepo } from '../store/workspaces.js';
 import { checkReturnTo, completeSignIn, idpLabel, readCookie, refusalResponse, renderChooser, SignInRefused, type RefusalSubject } from '../signin/index.js';
 import { validateIdToken, type IdTokenClaims } from './checks/index.js';
 import { oidcClient } from './client.js';
@@ -15,7 +15,7 @@ import { refusalFromGrantError, refusalFromOktaError } from './okta-errors.js';
 import { checkProviderClaims, checkProviderProfile, mergeProfiles, profileFrom, type ProviderProfile } from './provider-claims.js';
 import { resolveConnection, resolveWorkspace, type LoginRoute } from './resolve.js';
 import { CallbackQuery, LoginQuery } from './schemas.js';
-import { STATE_TTL_SECONDS, StateStore, type LoginState } from './state.js';
+import { STATE_TTL_SECONDS, UnknownOidcState, type LoginState } from '../store/oidc-states.js';
 
 /**
  * Scopes of every preset: Okta's org authorization server allows exactly these for OIN apps
@@ -45,10 +45,10 @@ const SSO_CALLBACK = '/api/sso/oidc/callback';
  * when the workspace is known.
  */
 export function createOidcApp(deps: Deps): App {
-  const workspaces = new WorkspaceRepo(deps.db);
+  const { workspaces } = deps.repos;
   const local = deps.config.LOCAL_MODE;
   const api = deps.config.API_URL;
-  const states = async () => new StateStore(deps.db, await deps.hasher(), deps.now);
+  const states = () => deps.repos.oidcStates();
   /** The redirect URI of a connection (the URL contract of the admin API's setup values). */
   const redirectUriOf = (c: OidcConnection) => `${api}${c.preset === 'okta' ? OKTA_CALLBACK : SSO_CALLBACK}`;
   /** Secure unless local (the local API is plain HTTP); scoped to the flow's callback path. */
@@ -116,7 +116,10 @@ export function createOidcApp(deps: Deps): App {
     const q = parsed.data;
     const store = await states();
     if (!q.state && q.error) throw refusalFromOktaError(q.error, q.error_description, 'The identity provider');
-    const flow: LoginState = await store.consume(q.state);
+    // Unknown, expired, malformed and used states are one refusal (RFC 6749 §10.12, OIDC Core §3.1.2.7).
+    const flow: LoginState = await store.consume(q.state).catch((err: unknown) => {
+      throw err instanceof UnknownOidcState ? new SignInRefused('invalid_state', err.message) : err;
+    });
     const secrets = store.secrets(q.state!);
     const about: RefusalSubject = { teamId: flow.teamId, protocol: 'oidc', issuer: flow.issuer };
     const clearBinding = bindingCookie(secrets.bindingCookie, 0, flow.redirectUri || `${api}${req.path}`);

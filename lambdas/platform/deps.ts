@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadConfig, type Config } from './config.js';
-import { Db } from '../store/client.js';
+import { openTable, type Db } from '../store/client.js';
 import { buildRepos, type Repos } from '../store/repos.js';
 import { TokenHasher } from '../core/crypto.js';
 import { AwsSecretStore, FileSecretStore, type SecretStore } from './secrets.js';
@@ -15,9 +15,8 @@ export interface Deps {
   /** The repositories (store/repos.ts): what use cases read and write through. */
   readonly repos: Repos;
   /**
-   * The table itself: for the Lambda wrapper (`settle()` before the answer) and the group-local
-   * stores that have not moved into lambdas/store yet (oidc/state.ts, saml/store.ts,
-   * universal-logout/jti-store.ts). New code asks `repos`.
+   * The table itself, for tests and tools (seeding items, counting round trips). Code under
+   * lambdas/ outside the store asks `repos` (lint forbids `deps.db` there, eslint.config.js).
    */
   readonly db: Db;
   readonly secrets: SecretStore;
@@ -37,7 +36,7 @@ export function buildDeps(config: Config, overrides: Partial<Omit<Deps, 'config'
     (config.LOCAL_MODE && config.SECRETS_FILE ? new FileSecretStore(config.SECRETS_FILE) : new AwsSecretStore());
   const db =
     overrides.db ??
-    new Db({ tableName: config.TABLE_NAME, ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}) });
+    openTable({ tableName: config.TABLE_NAME, ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}) });
   const logger = overrides.logger ?? new Logger({ serviceName: 'idp-bridge', logLevel: config.LOG_LEVEL });
   const metrics = overrides.metrics ?? new Metrics({ namespace: 'idp-bridge', serviceName: 'idp-bridge', logger });
   const now = overrides.now ?? (() => new Date());

@@ -80,7 +80,7 @@ export function makeHandler(envelope: EnvelopeChoice, build: (deps: Deps) => App
     } finally {
       // Best-effort writes started during the request finish before the answer leaves: Lambda
       // freezes the process after the response (DESIGN.md: nothing is written after it).
-      await deps.db.settle();
+      await deps.repos.settle();
       deps.logger.removeKeys(['requestId', 'routeKey']);
     }
     return toApiGateway(res);

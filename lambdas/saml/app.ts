@@ -2,8 +2,6 @@ import { auditContextFrom } from '../platform/http.js';
 import type { Deps } from '../platform/deps.js';
 import type { HttpRequest, HttpResponse } from '../platform/http.js';
 import type { App } from '../platform/lambda.js';
-import { AuditRepo } from '../store/audit.js';
-import { WorkspaceRepo } from '../store/workspaces.js';
 import type { Workspace } from '../core/model/workspace.js';
 import { connectionById, CONNECTION_ID, OKTA_SAML_CONNECTION_ID, type SamlConnection } from '../core/model/connection.js';
 import { router } from '../platform/router.js';
@@ -18,7 +16,7 @@ import { previewMapping } from './preview.js';
 import { resolveDestination } from './relay-state.js';
 import { AcsForm, LoginQuery, MAX_FORM_BYTES, TeamId } from './schemas.js';
 import { authnRequestUrl, isRequestId, newRequestId, serviceProvider, spMetadataXml, type ServiceProvider } from './sp.js';
-import { REQUEST_TTL_MS, SamlStore } from './store.js';
+import { REQUEST_TTL_MS } from '../store/saml-requests.js';
 
 /** What a route's path names: the workspace and the SAML connection of it. */
 interface Target {
@@ -46,8 +44,7 @@ interface Target {
  * each refusal of a known workspace is audited as `sso.sign_in_refused` (`signin/refuse.ts`).
  */
 export function createSamlApp(deps: Deps): App {
-  const store = new SamlStore(deps.db, deps.now);
-  const workspaces = new WorkspaceRepo(deps.db);
+  const { samlRequests: store, workspaces, audit } = deps.repos;
 
   const spOf = (t: Target) => serviceProvider(deps.config, t.teamId, t.connectionId);
 
@@ -237,7 +234,7 @@ export function createSamlApp(deps: Deps): App {
         })
       : undefined;
     const failed = result.outcomes.find((o) => o.status === 'failed');
-    await new AuditRepo(deps.db).record(
+    await audit.record(
       auditContextFrom(req, workspace.id, deps.config.REGION_ID, {
         type: 'idp',
         id: c.idpEntityId,

@@ -1,5 +1,4 @@
 import type { Deps } from '../platform/deps.js';
-import { UserRepo } from '../store/users.js';
 import type { Workspace } from '../core/model/workspace.js';
 import { effectiveAccess } from '../core/roles.js';
 import { connectionPolicy, type SamlConnection } from '../core/model/connection.js';
@@ -18,7 +17,7 @@ export async function previewMapping(
 ): Promise<MappingPreview> {
   const policy = connectionPolicy(workspace, connection);
   if (!policy.enabled) return { ok: false, text: 'Refused: sign-in through this connection is turned off (sign_in_disabled).' };
-  const users = new UserRepo(deps.db);
+  const { users } = deps.repos;
   const user =
     (await users.findBySubject(workspace.id, who.issuer, who.subject)) ?? (await users.findByEmail(workspace.id, who.email));
   if (!user) {

@@ -15,7 +15,7 @@ interface ScheduledEvent {
 export const handler = async (event: ScheduledEvent = {}): Promise<{ connections: number; updated: number; failed: number; warnings: number }> => {
   const deps = getDeps();
   const outcomes = await refreshSamlConnections(deps, event.id ? `saml-refresh-${event.id}` : undefined);
-  await deps.db.settle();
+  await deps.repos.settle();
   return {
     connections: outcomes.length,
     updated: outcomes.filter((o) => o.result === 'updated').length,

@@ -25,7 +25,6 @@ import type { Deps } from '../platform/deps.js';
 import { fetchMetadata, isAllowedIdpUrl, MetadataFetchFailed } from '../platform/metadata-fetch.js';
 import { ConditionFailed, TransactionConflict } from '../store/client.js';
 import { WorkspaceRepo } from '../store/workspaces.js';
-import { workspacePages } from './store.js';
 
 /** How often the schedule runs (lib/idp-bridge-stack.ts): four times a day. */
 export const REFRESH_INTERVAL_HOURS = 6;
@@ -237,7 +236,7 @@ export async function refreshWorkspace(deps: Deps, w: Workspace, runId: string):
  */
 export async function refreshSamlConnections(deps: Deps, runId = `saml-refresh-${deps.now().toISOString()}`): Promise<RefreshOutcome[]> {
   const outcomes: RefreshOutcome[] = [];
-  for await (const page of workspacePages(deps.db)) {
+  for await (const page of deps.repos.workspaces.pages()) {
     for (const w of page) {
       if (!w.connections.some((c) => c.protocol === 'saml')) continue;
       try {

@@ -239,7 +239,7 @@ export function groupEndpoints(deps: Deps) {
         const ids = [...(await resolveCandidates(deps.repos, teamId, plan, prefetched))].slice(0, MAX_SCAN);
         candidates = ids.length === 0 ? [] : [...(await groups.getMany(teamId, ids)).values()];
       } else {
-        const items = await boundedScan(deps.db, GroupRepo.listing(teamId), await groups.count(teamId), 'groups');
+        const items = await boundedScan(deps.repos.listings, GroupRepo.listing(teamId), await groups.count(teamId), 'groups');
         candidates = items.map(GroupRepo.fromItem);
       }
       candidates.sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -2,14 +2,14 @@
  * List queries (RFC 7644 §3.4.2): parameters, the ListResponse, and the bounded read for filters
  * no index serves. Cursor-remembering pages of unfiltered listings are store/listings.ts.
  */
-import type { Db, Item } from '../store/client.js';
+import type { Item } from '../store/client.js';
 import { ListingRepo } from '../store/listings.js';
 import { InvalidValue, TooMany } from '../core/scim/errors.js';
 import { lookup, type Json } from '../core/scim/evaluate.js';
 import { parseAttrPath, parseFilter, type AttrPath, type Filter } from '../core/scim/filter.js';
 import { attributeList } from '../core/scim/projection.js';
 import { knownExtension, SCHEMA, type ResourceSchema } from '../core/scim/schema.js';
-import { mergeShards, type ShardedListing } from '../store/shards.js';
+import type { ShardedListing } from '../store/shards.js';
 
 /** Largest page served (advertised as `filter.maxResults`). */
 export const MAX_COUNT = 1000;
@@ -120,12 +120,11 @@ export function sortResources(resources: Json[], schema: ResourceSchema, sortBy:
 export const cursorKey = ListingRepo.cursorKey;
 
 /** Every item of a listing for an in-memory filter or sort, refusing directories over `MAX_SCAN`. */
-export async function boundedScan(db: Db, listing: ShardedListing, total: number, what: string): Promise<Item[]> {
+export async function boundedScan(listings: ListingRepo, listing: ShardedListing, total: number, what: string): Promise<Item[]> {
   if (total > MAX_SCAN) {
     throw new TooMany(
       `This filter or sort needs a scan of ${total} ${what}; the limit is ${MAX_SCAN}. Filter with "eq" on userName, externalId, emails.value or id (displayName or externalId for groups).`,
     );
   }
-  const page = await mergeShards(db, listing, undefined, MAX_SCAN + 1);
-  return page.items;
+  return listings.first(listing, MAX_SCAN + 1);
 }

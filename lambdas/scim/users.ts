@@ -233,7 +233,7 @@ export function userEndpoints(deps: Deps) {
           return u ? [u] : [];
         });
       } else {
-        const items = await boundedScan(deps.db, UserRepo.listing(teamId), await users.count(teamId), 'users');
+        const items = await boundedScan(deps.repos.listings, UserRepo.listing(teamId), await users.count(teamId), 'users');
         candidates = items.map((it) => UserRepo.fromItem(it));
       }
       let resources = await render(candidates.sort((a, b) => (a.id < b.id ? -1 : 1)));

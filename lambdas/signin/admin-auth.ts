@@ -6,7 +6,7 @@ import type { Deps } from '../platform/deps.js';
 import { bearerToken, type HttpRequest } from '../platform/http.js';
 import { Forbidden, Unauthorized } from '../core/errors.js';
 import { withRefusal, type RefusalContext } from '../core/refusals.js';
-import { TokenRejected, TokenRepo, type StoredToken } from '../store/tokens.js';
+import { TokenRejected, type StoredToken } from '../store/tokens.js';
 import { UserRepo } from '../store/users.js';
 import { readCookie, SESSION_COOKIE } from './session.js';
 
@@ -79,17 +79,17 @@ function checkSameOrigin(deps: Deps, req: HttpRequest, session: AdminSession): v
  * check: the token item, then its user's revocation marker and the user item in one batch.
  */
 async function adminSession(deps: Deps, req: HttpRequest, presented: string): Promise<AdminSession> {
-  const tokens = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+  const tokens = await deps.repos.tokens();
   const invalid = (reason: string) =>
     withRefusal(new Unauthorized('The session is invalid or has expired.'), { cause: 'admin.session_invalid', detail: { ...source(req), reason } });
   let session: StoredToken;
   let userItem: Item | undefined;
   try {
-    const item = await deps.db.get(tokens.keyOf(presented));
+    const item = await tokens.item(presented);
     const teamId = typeof item?.teamId === 'string' ? item.teamId : undefined;
     const userId = typeof item?.userId === 'string' ? item.userId : undefined;
     let marker: Item | undefined;
-    if (teamId && userId) [marker, userItem] = await deps.db.batchGet([tokens.revocationKey(teamId, userId), UserRepo.key(teamId, userId)]);
+    if (teamId && userId) ({ marker, user: userItem } = await deps.repos.reads.userWithMarker(teamId, userId));
     session = tokens.check(presented, item, ['session'], marker ?? null);
   } catch (err) {
     if (err instanceof TokenRejected) throw invalid(err.reason);

@@ -2,7 +2,6 @@ import { auditContextFrom } from '../platform/http.js';
 import { auditPut } from '../store/audit-items.js';
 import type { Actor, AuditContext } from '../core/audit.js';
 import { ConditionFailed, type TransactItem } from '../store/client.js';
-import { keys } from '../store/keys.js';
 import type { Deps } from '../platform/deps.js';
 import { redirect, type HttpRequest, type HttpResponse } from '../platform/http.js';
 import { effectiveAccess } from '../core/roles.js';
@@ -177,18 +176,20 @@ export async function completeSignIn(deps: Deps, req: HttpRequest, a: SignInAsse
     protocol: a.protocol,
     issuer: a.issuer,
     subject: a.subject,
+    connectionId: a.connection.id,
     ...(a.email ? { email: a.email } : {}),
   };
   try {
     const policy = checkSignInEnabled(a);
     const destination = checkDestination(deps, a);
-    const users = new UserRepo(deps.db);
+    const { users } = deps.repos;
     const found = await findMember(users, a);
     const user = found ?? (await provisionIfAllowed(deps, req, users, a, policy));
     checkActive(user, a);
     return await startSession(deps, req, a, user, destination, found === undefined);
   } catch (err) {
-    return refusalResponse(deps, req, err, about);
+    // The connection's preset words the fix in its IdP's console terms (signin/refusals.ts).
+    return refusalResponse(deps, req, err, about, { hints: { preset: a.connection.preset } });
   }
 }
 
@@ -203,7 +204,7 @@ async function startSession(
   const teamId = a.workspace.id;
   const actor: Actor = { type: 'user', id: user.id, label: user.userName };
   const ctx: AuditContext = auditContextFrom(req, teamId, deps.config.REGION_ID, actor);
-  const users = new UserRepo(deps.db);
+  const { users } = deps.repos;
   await users.linkSubject(ctx, teamId, user.id, a.issuer, a.subject);
 
   const access = effectiveAccess(a.workspace, { scimRoles: user.scimRoles, groups: user.groups }, a.groups ?? []);
@@ -221,7 +222,7 @@ async function startSession(
     audience,
   };
   const hasher = await deps.hasher();
-  const tokens = new TokenRepo(deps.db, hasher, deps.config.REGION_ID, deps.now);
+  const tokens = await deps.repos.tokens();
   const session = tokens.prepare({
     kind: 'session',
     teamId,
@@ -239,23 +240,16 @@ async function startSession(
   if (audience === 'app') {
     const minted = hasher.code();
     code = minted.code;
-    const expiresAt = Math.floor(now.getTime() / 1000) + SSO_CODE_TTL_SECONDS;
-    items.push({
-      Put: {
-        Item: {
-          ...keys.ssoCode(minted.hash),
-          type: 'ssoCode',
-          teamId,
-          userId: user.id,
-          sessionId: session.record.id,
-          // The session token, readable only with the code (see sso-code.ts); never in clear.
-          sealed: sealWithCode(minted.code, session.token),
-          expiresAt: new Date(expiresAt * 1000).toISOString(),
-          ttl: expiresAt,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    });
+    items.push(
+      TokenRepo.ssoCodePut(minted.hash, {
+        teamId,
+        userId: user.id,
+        sessionId: session.record.id,
+        // The session token, readable only with the code (see sso-code.ts); never in clear.
+        sealed: sealWithCode(minted.code, session.token),
+        expiresAtSeconds: Math.floor(now.getTime() / 1000) + SSO_CODE_TTL_SECONDS,
+      }),
+    );
   }
   items.push(
     auditPut(ctx, {
@@ -298,7 +292,7 @@ async function startSession(
   }
   items.push(...(a.alsoCommit ?? []));
   try {
-    await deps.db.transact(items);
+    await tokens.commitSignIn(items);
   } catch (err) {
     if (err instanceof ConditionFailed && err.failedIndexes.includes(1)) {
       throw new SignInRefused('user_deactivated', `The account ${user.userName} in workspace "${a.workspace.name}" is deactivated.`, { userId: user.id });

@@ -2,7 +2,6 @@ import { auditContextFrom } from '../platform/http.js';
 import type { Deps } from '../platform/deps.js';
 import { StorageUnavailable, Throttled } from '../core/errors.js';
 import type { HttpRequest, HttpResponse } from '../platform/http.js';
-import { AuditRepo } from '../store/audit.js';
 import { refusalPage } from './page.js';
 import { SignInRefused, type RefusalHints, type RefusalSubject } from './refusals.js';
 
@@ -55,7 +54,7 @@ export async function refusalResponse(
         id: who.issuer ?? 'unknown',
         ...(who.email || who.subject ? { label: who.email ?? who.subject } : {}),
       });
-      await new AuditRepo(deps.db).record(ctx, {
+      await deps.repos.audit.record(ctx, {
         action: 'sso.sign_in_refused',
         target: who.userId ? { type: 'user', id: who.userId } : { type: 'sso_subject', id: who.subject ?? who.email ?? 'unknown' },
         after: summary,

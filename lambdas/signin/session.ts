@@ -1,7 +1,7 @@
 import type { Config } from '../platform/config.js';
 import type { Deps } from '../platform/deps.js';
 import type { HttpRequest } from '../platform/http.js';
-import { TokenRejected, TokenRepo, type StoredToken } from '../store/tokens.js';
+import { TokenRejected, type StoredToken } from '../store/tokens.js';
 
 /** Lifetime of a host-app session created by SSO (seconds). */
 export const APP_SESSION_TTL_SECONDS = 12 * 3600;
@@ -63,7 +63,7 @@ export function readCookie(req: HttpRequest, name: string): string | undefined {
 export async function sessionFromCookie(deps: Deps, req: HttpRequest): Promise<CookieSession | undefined> {
   const presented = readCookie(req, SESSION_COOKIE);
   if (!presented) return undefined;
-  const tokens = new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+  const tokens = await deps.repos.tokens();
   let token: StoredToken;
   let user: Record<string, unknown> | undefined;
   try {

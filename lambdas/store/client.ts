@@ -68,6 +68,11 @@ export interface DbOptions {
   region?: string;
 }
 
+/** Opens the table (the composition root, platform/deps.ts, holds the result without importing `Db`). */
+export function openTable(opts: DbOptions): Db {
+  return new Db(opts);
+}
+
 /**
  * The only door to DynamoDB. Repositories speak intent on top of it; handlers never see it.
  * It counts storage round trips (tests and benchmarks assert them), treats TTL-expired items as

@@ -12,6 +12,14 @@ const CURSOR_TTL_SECONDS = 3600;
 export class ListingRepo {
   constructor(private readonly db: Db) {}
 
+  /**
+   * The first `limit` items of a listing in its global id order, every shard merged: the bounded
+   * read behind a filter or sort no index serves (scim/list.ts `boundedScan`).
+   */
+  async first(listing: ShardedListing, limit: number): Promise<Item[]> {
+    return (await mergeShards(this.db, listing, undefined, limit)).items;
+  }
+
   /** The key of the remembered end of the page before `startIndex` (prefetch it with authentication). */
   static cursorKey(teamId: string, listingName: string, startIndex: number): Key {
     return keys.pageCursor(teamId, listingName, startIndex);

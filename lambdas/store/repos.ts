@@ -7,8 +7,11 @@ import { DomainRepo } from './domains.js';
 import { GroupRepo } from './groups.js';
 import { keys, type Key } from './keys.js';
 import { ListingRepo } from './listings.js';
+import { JtiStore } from './logout-jtis.js';
 import { OAuthGrantRepo } from './oauth-grants.js';
+import { StateStore } from './oidc-states.js';
 import { RefusalRepo } from './refusals.js';
+import { SamlStore } from './saml-requests.js';
 import { TokenRepo } from './tokens.js';
 import { UserRepo } from './users.js';
 import { WorkspaceRepo } from './workspaces.js';
@@ -31,7 +34,19 @@ export interface Repos {
   tokens(): Promise<TokenRepo>;
   /** SCIM OAuth grants: authorization codes, access/refresh token pairs, rotation (RFC 6749 §4.1, §6). */
   oauthGrants(): Promise<OAuthGrantRepo>;
+  /** OIDC sign-in flows: state, nonce and PKCE verifier (derived with the pepper), single use. */
+  oidcStates(): Promise<StateStore>;
+  /** SAML's one-time items: pending AuthnRequest ids and the assertion replay cache. */
+  readonly samlRequests: SamlStore;
+  /** Universal Logout's replay guard: the `jti` of every accepted signed request. */
+  readonly logoutJtis: JtiStore;
   readonly reads: CombinedReads;
+  /**
+   * Waits for the best-effort writes started during a request (`Db.background`, e.g. a token's
+   * `lastUsedAt`): the Lambda wrapper calls it before the answer leaves, because Lambda freezes the
+   * process after the response.
+   */
+  settle(): Promise<void>;
 }
 
 export function buildRepos(db: Db, opts: { region: string; now: () => Date; hasher: () => Promise<TokenHasher> }): Repos {
@@ -48,7 +63,11 @@ export function buildRepos(db: Db, opts: { region: string; now: () => Date; hash
       const hasher = await opts.hasher();
       return new OAuthGrantRepo(db, new TokenRepo(db, hasher, opts.region, opts.now), hasher, opts.now);
     },
+    oidcStates: async () => new StateStore(db, await opts.hasher(), opts.now),
+    samlRequests: new SamlStore(db, opts.now),
+    logoutJtis: new JtiStore(db),
     reads: new CombinedReads(db),
+    settle: () => db.settle(),
   };
 }
 
@@ -86,6 +105,23 @@ export class CombinedReads {
   async workspaceAndUser(teamId: string, userId: string): Promise<{ workspace?: Workspace; user?: User }> {
     const [workspace, user] = await Promise.all([this.db.load(keys.workspace(teamId)), this.db.load(keys.user(teamId, userId))]);
     return { ...(workspace ? { workspace: WorkspaceRepo.fromItem(workspace) } : {}), ...(user ? { user: UserRepo.fromItem(user) } : {}) };
+  }
+
+  /**
+   * A user's revocation marker and the user's item (without groups), in one BatchGetItem: the
+   * second read of an admin session check (signin/admin-auth.ts), after the token's own item.
+   */
+  async userWithMarker(teamId: string, userId: string): Promise<{ marker?: Item; user?: Item }> {
+    const [marker, user] = await this.db.batchGet([keys.userRevocation(teamId, userId), keys.user(teamId, userId)]);
+    return { ...(marker ? { marker } : {}), ...(user ? { user } : {}) };
+  }
+
+  /**
+   * The health probe (`GET /api/health`): one strongly consistent read of an item that never
+   * exists; it resolves when the table answers and throws what the client threw when it does not.
+   */
+  async probe(): Promise<void> {
+    await this.db.get(keys.health());
   }
 
   /**

@@ -192,6 +192,38 @@ export class TokenRepo {
     return item.sealed;
   }
 
+  /**
+   * The one-time sign-in code's item (see `consumeSsoCode`), written in the sign-in's own
+   * transaction beside the session it unlocks (signin/complete.ts); `sealed` is the session token
+   * readable only with the code (signin/sso-code.ts), never the token in clear.
+   */
+  static ssoCodePut(codeHash: string, code: { teamId: string; userId: string; sessionId: string; sealed: string; expiresAtSeconds: number }): TransactItem {
+    return {
+      Put: {
+        Item: {
+          ...keys.ssoCode(codeHash),
+          type: 'ssoCode',
+          teamId: code.teamId,
+          userId: code.userId,
+          sessionId: code.sessionId,
+          sealed: code.sealed,
+          expiresAt: new Date(code.expiresAtSeconds * 1000).toISOString(),
+          ttl: code.expiresAtSeconds,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /**
+   * Commits a sign-in in one TransactWriteItems: the session (`prepare().put`), the user's guard
+   * (`UserRepo.activeCheck`), the one-time code (`ssoCodePut`), its audit records and any
+   * protocol items. A failed condition surfaces as `ConditionFailed` with the failing indexes.
+   */
+  async commitSignIn(items: TransactItem[]): Promise<void> {
+    await this.db.transact(items);
+  }
+
   /** Key of a user's revocation marker (see `keys.userRevocation`). */
   revocationKey(teamId: string, userId: string): Key {
     return keys.userRevocation(teamId, userId);

@@ -183,4 +183,39 @@ export class WorkspaceRepo {
     });
     return (out.Items ?? []).map(fromItem);
   }
+
+  /**
+   * Several workspaces by id in one BatchGetItem (Universal Logout's subject-to-workspace
+   * resolution): the ones that exist, in no particular order.
+   */
+  async getMany(teamIds: readonly string[]): Promise<Workspace[]> {
+    if (teamIds.length === 0) return [];
+    const items = await this.db.batchGet(teamIds.map((id) => WorkspaceRepo.key(id)));
+    return items.filter((i): i is Item => i !== undefined).map(fromItem);
+  }
+
+  /**
+   * Every workspace of this region's stack, a page at a time, from the gsi1 listing every workspace
+   * item carries (`keys.workspaceListing`): the periodic SAML metadata refresh walks them off the
+   * request path, so no request ever waits on this query.
+   */
+  async *pages(pageSize = WORKSPACE_PAGE): AsyncGenerator<Workspace[]> {
+    // The listing's partition: the same for every workspace, whatever the sort-key composites.
+    const partition = keys.workspaceListing('', '').gsi1pk;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.query({
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': partition },
+        Limit: pageSize,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      });
+      yield (out.Items ?? []).map(fromItem);
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
 }
+
+/** Workspaces per page of `WorkspaceRepo.pages` (each item holds its connections). */
+const WORKSPACE_PAGE = 100;

@@ -7,10 +7,6 @@ import { bearerToken, type HttpRequest, type HttpResponse } from '../platform/ht
 import { issuerKeySets, KeySetUnavailable, type IssuerKeySets } from '../platform/jwks.js';
 import type { App } from '../platform/lambda.js';
 import { refusalOf, respondRefused, withRefusal } from '../core/refusals.js';
-import { AuditRepo } from '../store/audit.js';
-import { TokenRepo } from '../store/tokens.js';
-import { UserRepo } from '../store/users.js';
-import { WorkspaceRepo } from '../store/workspaces.js';
 import type { Workspace } from '../core/model/workspace.js';
 import { router } from '../platform/router.js';
 import { TokenCheckFailed, type CheckName } from './checks/errors.js';
@@ -19,7 +15,6 @@ import { normalizeIssuer, type OidcConnection } from '../core/model/connection.j
 import { checkSubject, oidcConnectionsTo, setClaimants, type Claimant } from './checks/subject.js';
 import { samlCertificateKeys } from './saml-keys.js';
 import { GTR_TYP, SET_TYP } from './checks/typ.js';
-import { JtiStore } from './jti-store.js';
 import { logOutUser, type LogoutMode, type LogoutResult } from './revoke.js';
 import { parseLogoutBody } from './schemas.js';
 import { SET_MAX_AGE_SECONDS, SetRejected, sessionRevokedEvents, setErrorResponse } from './ssf.js';
@@ -73,20 +68,16 @@ export interface UniversalLogoutOptions {
  * its Shared Signals sibling (CAEP session-revoked SETs pushed per RFC 8935).
  */
 export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOptions = {}): App {
-  const workspaces = new WorkspaceRepo(deps.db);
-  const audit = new AuditRepo(deps.db);
-  const users: UserLookup = userLookup(new UserRepo(deps.db));
-  const jtis = new JtiStore(deps.db);
+  const { workspaces, audit, logoutJtis: jtis } = deps.repos;
+  const users: UserLookup = userLookup(deps.repos.users);
   const keySets = opts.keySets ?? issuerKeySets({ allowHttpLoopback: deps.config.LOCAL_MODE });
-  const tokens = async () => new TokenRepo(deps.db, await deps.hasher(), deps.config.REGION_ID, deps.now);
+  const tokens = () => deps.repos.tokens();
 
   const env: VerifyEnv = {
     /** Issuer lookup items, then every workspace in one batch read. */
     async loadWorkspaces(issuer) {
       const ids = await workspaces.findByIssuer(issuer);
-      if (ids.length === 0) return [];
-      const items = await deps.db.batchGet(ids.map((id) => WorkspaceRepo.key(id)));
-      return items.filter((it) => it !== undefined).map((it) => WorkspaceRepo.fromItem(it));
+      return workspaces.getMany(ids);
     },
     // Each key source is one workspace's own trust: the JWKS of the org its OIDC connection names,
     // or its own SAML certificates (review #1: never a union over several workspaces).

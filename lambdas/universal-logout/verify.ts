@@ -9,7 +9,7 @@ import { checkSignatureOfClaimants, type UnavailableKeys } from './checks/signat
 import type { Claimant, KeySource } from './checks/subject.js';
 import { checkTimes, type TimeRules } from './checks/times.js';
 import { checkTyp } from './checks/typ.js';
-import type { JtiStore } from './jti-store.js';
+import type { JtiStore } from '../store/logout-jtis.js';
 
 /** What the checks need from the outside world. */
 export interface VerifyEnv {

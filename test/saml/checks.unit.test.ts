@@ -23,7 +23,7 @@ import { checkTimeWindow, CLOCK_SKEW_MS } from '../../lambdas/saml/checks/time-w
 import { readEnvelope, type ResponseEnvelope } from '../../lambdas/saml/envelope.js';
 import { SignInRefused as SamlRefusal } from '../../lambdas/signin/refusals.js';
 import { appPathFrom, resolveDestination } from '../../lambdas/saml/relay-state.js';
-import type { SamlRequestRecord } from '../../lambdas/saml/store.js';
+import type { SamlRequestRecord } from '../../lambdas/store/saml-requests.js';
 import { loadConfig } from '../../lambdas/platform/config.js';
 import {
   b64,

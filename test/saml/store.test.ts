@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Db } from '../../lambdas/store/client.js';
 import { keys } from '../../lambdas/store/keys.js';
-import { SignInRefused as SamlRefusal } from '../../lambdas/signin/refusals.js';
-import { SamlStore, type SamlRequestRecord } from '../../lambdas/saml/store.js';
+import { AssertionAlreadyUsed, RequestNotPending, SamlStore, type SamlRequestRecord } from '../../lambdas/store/saml-requests.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -33,7 +32,9 @@ async function refusal(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (err) {
-    if (err instanceof SamlRefusal) return err.code;
+    // The store's errors; the SAML checks answer them with these refusal codes (saml/checks/index.ts).
+    if (err instanceof AssertionAlreadyUsed) return 'replayed_assertion';
+    if (err instanceof RequestNotPending) return 'unknown_request';
     throw err;
   }
   throw new Error('expected a refusal');

@@ -171,7 +171,7 @@ describe('400 with scimType', () => {
   it('tooMany when a filter without an index would scan past the bound', async () => {
     const { boundedScan, MAX_SCAN } = await import('../../lambdas/scim/list.js');
     const { UserRepo } = await import('../../lambdas/store/users.js');
-    await expect(boundedScan(deps.db, UserRepo.listing(ws.teamId), MAX_SCAN + 1, 'users')).rejects.toMatchObject({ status: 400, scimType: 'tooMany' });
+    await expect(boundedScan(deps.repos.listings, UserRepo.listing(ws.teamId), MAX_SCAN + 1, 'users')).rejects.toMatchObject({ status: 400, scimType: 'tooMany' });
   });
 });
 

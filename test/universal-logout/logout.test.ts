@@ -271,7 +271,7 @@ describe('Universal Logout: authentication (401)', () => {
     expect(await inactive(later)).toBe(false);
   });
   it('does not count a replay-guard record whose TTL has passed but which DynamoDB has not deleted yet', async () => {
-    const { JtiStore } = await import('../../lambdas/universal-logout/jti-store.js');
+    const { JtiStore } = await import('../../lambdas/store/logout-jtis.js');
     const store = new JtiStore(deps.db);
     const now = Math.floor(Date.now() / 1000);
     expect(await store.claim('https://ttl.example', 'j1', now + 10, now)).toBe(true);

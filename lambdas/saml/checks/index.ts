@@ -4,7 +4,8 @@ import { SignInRefused } from '../../signin/refusals.js';
 import type { Destination } from '../relay-state.js';
 import type { SubjectConfirmationData } from '../assertion.js';
 import type { ResponseEnvelope } from '../envelope.js';
-import type { SamlRequestRecord, SamlStore } from '../store.js';
+import { ReplayedAssertion, UnknownRequest } from '../errors.js';
+import { AssertionAlreadyUsed, RequestNotPending, type SamlRequestRecord, type SamlStore } from '../../store/saml-requests.js';
 import { checkSignatureAlgorithm } from './algorithm.js';
 import { checkTenant, readProfile, type SamlProfile } from './attributes.js';
 import { checkAudience } from './audience.js';
@@ -202,12 +203,18 @@ export async function runAcsChecks(input: AcsInput): Promise<AcsResult> {
     await run.step(
       'one_time_use',
       () =>
-        input.store.consume({
-          teamId: input.teamId,
-          assertionId: assertion.id,
-          acceptableUntil: window.acceptableUntil,
-          ...(solicitation.kind === 'sp-initiated' ? { requestId: solicitation.request.requestId } : {}),
-        }),
+        input.store
+          .consume({
+            teamId: input.teamId,
+            assertionId: assertion.id,
+            acceptableUntil: window.acceptableUntil,
+            ...(solicitation.kind === 'sp-initiated' ? { requestId: solicitation.request.requestId } : {}),
+          })
+          .catch((err: unknown) => {
+            if (err instanceof AssertionAlreadyUsed) throw new ReplayedAssertion(err.assertionId);
+            if (err instanceof RequestNotPending) throw new UnknownRequest(err.requestId);
+            throw err;
+          }),
       () => `assertion ${assertion.id} used once`,
     );
     return {

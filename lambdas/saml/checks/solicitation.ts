@@ -1,7 +1,7 @@
 import { IdpInitiatedDisabled, InResponseToMismatch, UnknownRequest } from '../errors.js';
 import type { SubjectConfirmationData } from '../assertion.js';
 import type { ResponseEnvelope } from '../envelope.js';
-import type { SamlRequestRecord } from '../store.js';
+import type { SamlRequestRecord } from '../../store/saml-requests.js';
 
 /** Who started the sign-in. */
 export type Solicitation =

@@ -1,5 +1,5 @@
 import { CheckRefusal } from '../../core/checks/index.js';
-import type { JtiState, JtiStore } from '../jti-store.js';
+import type { JtiState, JtiStore } from '../../store/logout-jtis.js';
 import { tokenCheck, TokenCheckFailed } from './errors.js';
 
 /**

@@ -1,9 +1,26 @@
-import { ConditionFailed, type Db, type TransactItem } from '../store/client.js';
-import { keys } from '../store/keys.js';
-import { WorkspaceRepo } from '../store/workspaces.js';
+import { ConditionFailed, type Db, type TransactItem } from './client.js';
+import { keys } from './keys.js';
+import { WorkspaceRepo } from './workspaces.js';
 import type { Workspace } from '../core/model/workspace.js';
-import { ReplayedAssertion, UnknownRequest } from './errors.js';
-import type { Destination } from './relay-state.js';
+
+/** Where a pending sign-in lands: a checked bridge path or a path of the host app (lambdas/saml/relay-state.ts). */
+export type Destination = { readonly kind: 'bridge'; readonly path: string } | { readonly kind: 'app'; readonly path: string };
+
+/** The assertion id was already spent (the SAML group answers `replayed_assertion`). */
+export class AssertionAlreadyUsed extends Error {
+  constructor(readonly assertionId: string) {
+    super(`Assertion ${assertionId} was already used.`);
+    this.name = 'AssertionAlreadyUsed';
+  }
+}
+
+/** The request the response answers is not pending: never made, expired or already answered (`unknown_request`). */
+export class RequestNotPending extends Error {
+  constructor(readonly requestId: string) {
+    super(`Sign-in request ${requestId} is not pending.`);
+    this.name = 'RequestNotPending';
+  }
+}
 
 /** How long an SP-initiated sign-in may take at the IdP (password, MFA) before its id expires. */
 export const REQUEST_TTL_MS = 15 * 60_000;
@@ -94,35 +111,10 @@ export class SamlStore {
       await this.db.transact(items);
     } catch (err) {
       if (!(err instanceof ConditionFailed)) throw err;
-      if (err.failedIndexes.includes(0)) throw new ReplayedAssertion(input.assertionId);
-      throw new UnknownRequest(input.requestId ?? '(none)');
+      if (err.failedIndexes.includes(0)) throw new AssertionAlreadyUsed(input.assertionId);
+      throw new RequestNotPending(input.requestId ?? '(none)');
     }
   }
-}
-
-/** Workspaces per page of the periodic metadata refresh (each item holds its connections). */
-export const WORKSPACE_PAGE = 100;
-
-/**
- * Every workspace of this region's stack, a page at a time, from the gsi1 listing every workspace
- * item carries (`keys.workspaceListing`): the periodic SAML metadata refresh walks them off the
- * request path, so no request ever waits on this query.
- */
-export async function* workspacePages(db: Db, pageSize = WORKSPACE_PAGE): AsyncGenerator<Workspace[]> {
-  // The listing's partition: the same for every workspace, whatever the sort-key composites.
-  const partition = keys.workspaceListing('', '').gsi1pk;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await db.query({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': partition },
-      Limit: pageSize,
-      ...(start ? { ExclusiveStartKey: start } : {}),
-    });
-    yield (out.Items ?? []).map((i) => WorkspaceRepo.fromItem(i));
-    start = out.LastEvaluatedKey;
-  } while (start);
 }
 
 function toRequest(item: Record<string, unknown>): SamlRequestRecord {

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TokenHasher } from '../core/crypto.js';
-import { ConditionFailed, type Db } from '../store/client.js';
-import { keys } from '../store/keys.js';
-import { SignInRefused } from '../signin/index.js';
+import { ConditionFailed, type Db } from './client.js';
+import { keys } from './keys.js';
 
 /** How long a user has between starting sign-in and coming back from the IdP (seconds). */
 export const STATE_TTL_SECONDS = 600;
@@ -33,6 +32,17 @@ export interface FlowSecrets {
 }
 
 const STATE_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The callback's state is unknown, expired, malformed or already used: one answer for all of them
+ * (the OIDC group maps it to the `invalid_state` sign-in refusal, lambdas/oidc/app.ts).
+ */
+export class UnknownOidcState extends Error {
+  constructor() {
+    super('The sign-in response carries an unknown, expired or already used state.');
+    this.name = 'UnknownOidcState';
+  }
+}
 
 /**
  * OIDC `state`, `nonce` and PKCE verifier storage (one item per flow, TTL, single use).
@@ -78,8 +88,7 @@ export class StateStore {
    * used states are one refusal: a state is single use (RFC 6749 §10.12, OIDC Core §3.1.2.7).
    */
   async consume(state: string | undefined): Promise<LoginState> {
-    const refuse = () =>
-      new SignInRefused('invalid_state', 'The sign-in response carries an unknown, expired or already used state.');
+    const refuse = () => new UnknownOidcState();
     if (!state || !STATE_FORMAT.test(state)) throw refuse();
     let old: Record<string, unknown> | undefined;
     try {

@@ -1,5 +1,5 @@
-import { ConditionFailed, type Db } from '../store/client.js';
-import { keys } from '../store/keys.js';
+import { ConditionFailed, type Db } from './client.js';
+import { keys } from './keys.js';
 
 /**
  * What the replay guard says about a verified token's `jti`:
