@@ -1,6 +1,6 @@
 /**
  * `npm run bench:scim`: idp-bridge's SCIM server against Ory Polis (`@boxyhq/saml-jackson`
- * 26.2.0) on one DynamoDB Local, in one run, with the workloads of shared/research/peer-bench.md
+ * 26.2.0) on one DynamoDB Local, in one run, with the workloads of docs/reference/peer-bench.md
  * (W1–W5: create, filter, import, group membership, deactivation), then the DynamoDB Local floor
  * on the same (warm) JVM. Prints a table and writes the figures to
  * bench/README.md (between the results markers) and `.bench-out/scim.json`.
@@ -387,7 +387,7 @@ async function main(): Promise<void> {
         const polisRest = await importAndGroups(polisServer, {
           importUsers: SIZES.polisImportUsers,
           bigGroup: SIZES.bigGroup,
-          // Every Polis page reads the whole directory (peer-bench.md): 100 pages would take most of an hour.
+          // Every Polis page reads the whole directory (docs/reference/peer-bench.md): 100 pages would take most of an hour.
           onlyFirstAndLastPage: true,
           bigDeadlineS: SIZES.polisBigDeadlineS,
           seedDeadlineS: 240,

@@ -1,6 +1,6 @@
 /**
  * What DynamoDB Local itself allows on this machine, measured on the same JVM as the workloads:
- * the raw floor of peer-bench.md (PutItem, GetItem, TransactWriteItems of 3 conditional puts), and
+ * the raw floor of docs/reference/peer-bench.md (PutItem, GetItem, TransactWriteItems of 3 conditional puts), and
  * the ceiling of idp-bridge's own create — the exact storage calls one Okta create makes here
  * (filter GET: one BatchGetItem; POST: one BatchGetItem and one TransactWriteItems of the user,
  * its uniqueness items, a counter shard and the audit record), with no HTTP and no logic; and the
@@ -170,7 +170,7 @@ export async function measureFloor(endpoint: string, n: number, deadline: number
   const tableName = 'bench-floor';
   await ensureTable(endpoint, tableName);
   const db = new Db({ tableName, endpoint });
-  const pad = randomBytes(300).toString('hex'); // 600 bytes, as in peer-bench.md
+  const pad = randomBytes(300).toString('hex'); // 600 bytes, as in docs/reference/peer-bench.md
   const run = `${Date.now()}`;
   const putC1 = await runLoad(n, 1, (i) => db.put({ pk: `p1#${run}#${i}`, sk: 'x', pad }), deadline);
   const putC16 = await runLoad(n, 16, (i) => db.put({ pk: `p16#${run}#${i}`, sk: 'x', pad }), deadline);

@@ -34,7 +34,7 @@ export async function scimCall<T = Record<string, unknown>>(t: ScimTarget, metho
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** The body Okta sends to create a user (okta-protocols §2). */
+/** The body Okta sends to create a user (docs/reference/okta-protocols.md §2). */
 export function oktaUserBody(userName: string): Record<string, unknown> {
   return {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],

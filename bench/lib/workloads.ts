@@ -1,5 +1,5 @@
 /**
- * The SCIM workloads of shared/research/peer-bench.md, run identically against any SCIM server:
+ * The SCIM workloads of docs/reference/peer-bench.md, run identically against any SCIM server:
  * W1 create (filter GET + POST, like Okta's assignment), W2 filter GET, W3 Okta-style import by
  * startIndex paging, W4 group membership (bulk adds in PATCH batches of 100; single add and remove
  * in a small and a big group), W5 deactivation (Okta's path-less `active:false` PATCH).
@@ -196,7 +196,7 @@ export async function w4Members(
   };
 }
 
-/** Okta's deactivation: a path-less `replace` of `{active: false}` (okta-protocols §2; RFC 7644 §3.5.2.3). */
+/** Okta's deactivation: a path-less `replace` of `{active: false}` (docs/reference/okta-protocols.md §2; RFC 7644 §3.5.2.3). */
 const OKTA_DEACTIVATE = { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] } as const;
 
 export interface DeactivationResult extends Perf {

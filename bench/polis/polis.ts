@@ -2,7 +2,7 @@
  * Ory Polis (`@boxyhq/saml-jackson` 26.2.0) in this process, on the benchmark's DynamoDB Local,
  * behind a thin node:http shim modelled on Polis's own SCIM route (`pages/api/scim/v2.0/[...directory]`):
  * the same SCIM workload client then drives Polis and idp-bridge over loopback HTTP
- * (shared/research/peer-bench.md describes the set-up).
+ * (docs/reference/peer-bench.md describes the set-up).
  *
  * Polis lives in `bench/polis/node_modules` (274 MB), installed on demand with
  * `npm --prefix bench/polis install --ignore-scripts`, never in the root package.json.

@@ -1,5 +1,5 @@
 /**
- * The one-minute local demo (DESIGN.md, "Local shape"): a local Okta org (the stand-in, with the
+ * The one-minute local demo (docs/reference/DESIGN.md, "Local shape"): a local Okta org (the stand-in, with the
  * test user Alex Demo) and a demo workspace "Demo" wired to it through the real admin API, plus
  * the pages a newcomer clicks through — the demo host app at the local APP_URL (`/demo-app`) and
  * the stand-in's control page (`/demo-app/okta`), which pushes SCIM and sends Universal Logout

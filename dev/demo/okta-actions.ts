@@ -1,6 +1,6 @@
 /**
  * What the local Okta org does to the bridge when an Okta admin acts, with Okta's own request
- * shapes (shared/research/okta-protocols.md §1, §2):
+ * shapes (docs/reference/okta-protocols.md §1, §2):
  *
  * - **Provision** (assign the app to the user, Push Groups): `GET /Users?filter=userName eq "…"`,
  *   then `POST /Users` with Okta's body (`externalId` = the Okta user id, a random `password`) —

@@ -2,7 +2,7 @@
  * A local SAML 2.0 identity provider for tests and the local demo: it builds Okta-shaped
  * `<saml2p:Response>` documents and signs them with xml-crypto (RSA-SHA256, exclusive c14n,
  * enveloped signature) using a key generated at start. `saml-idp` from npm cannot be installed
- * here (`local-emulation.md` §5), so this is the stand-in.
+ * here (`docs/reference/local-emulation.md` §5), so this is the stand-in.
  *
  * The shape follows what Okta sends for an OIN SAML app (`docs/reference/okta-protocols.md` §6): the
  * Issuer is the IdP entity id, Recipient and Destination are the ACS URL, the Audience is the SP

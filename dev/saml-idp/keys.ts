@@ -18,7 +18,7 @@ export interface SigningKeyPair {
  * Generates an RSA-2048 key with node:crypto and a self-signed certificate for it with the
  * `openssl` CLI (node:crypto cannot issue certificates). The key touches the disk only inside a
  * private temporary folder (mode 0600) for the duration of the `openssl` call, then is deleted:
- * no private key is ever committed or kept (`local-emulation.md` §5 measured this recipe).
+ * no private key is ever committed or kept (`docs/reference/local-emulation.md` §5 measured this recipe).
  */
 export async function generateSigningKeyPair(commonName = 'local-saml-idp', days = 2): Promise<SigningKeyPair> {
   const { privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });

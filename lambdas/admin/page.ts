@@ -76,7 +76,7 @@ function notModified(req: HttpRequest, etag: string): boolean {
 
 /**
  * `GET /admin` — the workspace admin page — and its two assets, `GET /admin/app.js` and
- * `GET /admin/app.css`. The page is a plain client of the admin API (DESIGN.md); it holds no data.
+ * `GET /admin/app.css`. The page is a plain client of the admin API (docs/reference/DESIGN.md); it holds no data.
  * Assets linked with the current content hash are immutable; any other request revalidates.
  */
 export async function adminPage(_deps: Deps, req: HttpRequest): Promise<HttpResponse> {

@@ -40,7 +40,7 @@ export interface AuditEntry {
   readonly events?: readonly LifecycleEvent[];
 }
 
-/** One line of the NDJSON export (DESIGN.md, admin API). */
+/** One line of the NDJSON export (docs/reference/DESIGN.md, admin API). */
 export interface AuditRecord {
   id: string;
   time: string;

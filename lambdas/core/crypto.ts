@@ -80,7 +80,7 @@ export function parseToken(token: string): ParsedToken | undefined {
 
 /**
  * Keyed hashing of bearer secrets. A slow password hash buys nothing for 256-bit random secrets
- * and would cost every SCIM request tens of milliseconds (DESIGN.md, "Tokens and secrets").
+ * and would cost every SCIM request tens of milliseconds (docs/reference/DESIGN.md, "Tokens and secrets").
  */
 export class TokenHasher {
   constructor(private readonly pepper: string) {}

@@ -66,7 +66,7 @@ export const STORAGE_RETRY_AFTER_SECONDS = 5;
 /**
  * The database could not be reached or failed on its side (connection refused or reset, a stalled
  * request that timed out, a 5xx from DynamoDB) after the SDK's own retries. Answered 503 with
- * `Retry-After` in every envelope (DESIGN.md, invariants): the request did not happen, or happened
+ * `Retry-After` in every envelope (docs/reference/DESIGN.md, invariants): the request did not happen, or happened
  * whole (every multi-item change is one transaction), so the client's retry converges. Exposed: the
  * caller may know that it should retry, never why.
  */

@@ -1,5 +1,5 @@
 /**
- * Refusals are traced (DESIGN.md, invariants): every refused request leaves a structured log line
+ * Refusals are traced (docs/reference/DESIGN.md, invariants): every refused request leaves a structured log line
  * and a metric, and an audit record (`<area>.refused`, aggregated per source) in the target
  * workspace when the code that refused it knows that workspace exists.
  *

@@ -34,7 +34,7 @@ const foldGroup = (s: string) => s.trim().toLowerCase();
  * - SCIM `roles[].value` (the primary one first, but every value counts): a value listed in
  *   `roleMappings.roleValues` maps to its role, matched exactly as seed 004 demands ("must match
  *   exactly"); a value that is itself a catalogue role id is taken as is, because Okta Identity
- *   Governance writes back the ids it discovered at `/Roles` (okta-protocols §4).
+ *   Governance writes back the ids it discovered at `/Roles` (docs/reference/okta-protocols.md §4).
  * - group names, from SCIM memberships (`subject.groups[].display`) and from the sign-in assertion
  *   (`idpGroups`, the SAML/OIDC `groups` claim; else `subject.idpGroups`), through `roleMappings.groups` (seed 001:
  *   `claresia-admins` → `tenant_admin`), matched case-insensitively; each mapping adds its grants.

@@ -79,7 +79,7 @@ export function makeHandler(envelope: EnvelopeChoice, build: (deps: Deps) => App
       if (refused) await traceRefusal(deps, refusals, event, refused);
     } finally {
       // Best-effort writes started during the request finish before the answer leaves: Lambda
-      // freezes the process after the response (DESIGN.md: nothing is written after it).
+      // freezes the process after the response (docs/reference/DESIGN.md: nothing is written after it).
       await deps.repos.settle();
       deps.logger.removeKeys(['requestId', 'routeKey']);
     }
@@ -93,7 +93,7 @@ export function makeHandler(envelope: EnvelopeChoice, build: (deps: Deps) => App
 }
 
 /**
- * Every refusal is traced (DESIGN.md, invariants; review #6): a WARN line `refusal`, a `Refusals`
+ * Every refusal is traced (docs/reference/DESIGN.md, invariants; review #6): a WARN line `refusal`, a `Refusals`
  * metric by (group, cause), and — when the refusing code named a workspace known to exist — a
  * `<area>.refused` audit record there, aggregated per (workspace, cause, source IP, hour) by the
  * refusal repository. Nothing here may change the answer: a failure to record is logged and the

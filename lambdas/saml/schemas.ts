@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-/** Workspace ids are UUIDs (DESIGN.md); anything else names no workspace. */
+/** Workspace ids are UUIDs (docs/reference/DESIGN.md); anything else names no workspace. */
 export const TeamId = z.uuid();
 
 /** A decoded-from-the-form SAMLResponse is base64 of at most `MAX_RESPONSE_XML_BYTES`. */

@@ -1,5 +1,5 @@
 /**
- * The SCIM 2.0 endpoint group: `/api/scim/v2/{team_id}/…` (DESIGN.md). Routing is done here
+ * The SCIM 2.0 endpoint group: `/api/scim/v2/{team_id}/…` (docs/reference/DESIGN.md). Routing is done here
  * rather than with the shared router because SCIM clients are loose with paths (seed 003's
  * troubleshooting): trailing slashes, doubled slashes, a base URL pasted with an extra `/v2` or
  * `/scim/v2`, and resource names in another case all reach the right endpoint.

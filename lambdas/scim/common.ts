@@ -20,7 +20,7 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 
 /**
  * The request body as a JSON object, whatever its Content-Type (`application/json` and
- * `application/scim+json` both occur; Okta's is unconfirmed, okta-protocols §2).
+ * `application/scim+json` both occur; Okta's is unconfirmed, docs/reference/okta-protocols.md §2).
  */
 export function jsonBody(req: HttpRequest): Json {
   // Malformed JSON, deep nesting and prototype member names (`__proto__`, `constructor`,

@@ -1,6 +1,6 @@
 /**
  * Discovery (RFC 7644 §4, RFC 7643 §5–§7) and Okta's `/Roles` entitlement endpoint
- * (okta-protocols §4). `/ServiceProviderConfig` advertises only what works here.
+ * (docs/reference/okta-protocols.md §4). `/ServiceProviderConfig` advertises only what works here.
  */
 import type { Deps } from '../platform/deps.js';
 import type { HttpRequest, HttpResponse } from '../platform/http.js';
@@ -88,7 +88,7 @@ function roleResource(r: Role, base: string): Json {
     schemas: [SCHEMA.role],
     id: r.id,
     displayName: r.displayName,
-    // Okta's entitlement import caps descriptions at 1,000 characters (okta-protocols §4).
+    // Okta's entitlement import caps descriptions at 1,000 characters (docs/reference/okta-protocols.md §4).
     ...(r.description ? { description: r.description.slice(0, 1000) } : {}),
     meta: { resourceType: 'Role', location: `${base}/Roles/${encodeURIComponent(r.id)}` },
   };

@@ -1,5 +1,5 @@
 /**
- * `/Groups` (RFC 7644 §3.3–§3.6) for Okta Push Groups and Entra (okta-protocols §2, §7). Members
+ * `/Groups` (RFC 7644 §3.3–§3.6) for Okta Push Groups and Entra (docs/reference/okta-protocols.md §2, §7). Members
  * are edges: an add or remove of one member costs the same in a group of 10 or 100,000; only
  * "replace all members" reads the whole group, as it must. Memberships drive roles through the
  * workspace's group → role mappings (seed 001), recomputed on every change that can affect them.

@@ -1,5 +1,5 @@
 /**
- * `/Users` (RFC 7644 §3.3–§3.6) with Okta's and Entra's habits (okta-protocols §2, §7): filter by
+ * `/Users` (RFC 7644 §3.3–§3.6) with Okta's and Entra's habits (docs/reference/okta-protocols.md §2, §7): filter by
  * userName before create, PUT or PATCH updates, deactivation by `active: false` (which revokes
  * every session and token of the user at once, seed 001), DELETE from Entra.
  *

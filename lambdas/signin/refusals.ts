@@ -35,7 +35,7 @@ export const REFUSALS = {
     fix: (_c, h) =>
       h.preset && h.preset !== 'okta'
         ? "A workspace admin can turn on sign-in for this connection on the admin page's Connections tab."
-        : 'A workspace admin can turn on "Enable sign-in" for the Okta connection (admin page → Connections → Okta) and save it.',
+        : 'A workspace admin can turn on "Enable Okta sign-in" for the Okta connection (admin page → Connections → Okta) and save it.',
   },
   okta_not_configured: {
     status: 409,

@@ -11,7 +11,7 @@ export type VerificationMethod = 'dns' | 'platform';
 /**
  * A workspace's claim of an e-mail domain. Several workspaces may hold pending claims on one
  * domain (each with its own challenge); at most one is verified at a time, and only that one
- * routes sign-ins (DESIGN.md, invariants: "E-mail domains route sign-ins only once their
+ * routes sign-ins (docs/reference/DESIGN.md, invariants: "E-mail domains route sign-ins only once their
  * ownership is proven").
  */
 export interface DomainClaim {

@@ -23,7 +23,7 @@ export interface RefusalBucket extends RefusalBucketId {
 export type RefusalOutcome = { readonly outcome: 'recorded'; readonly record: AuditRecord } | { readonly outcome: 'counted'; readonly count: number };
 
 /**
- * Refused requests in a workspace's audit trail, aggregated (review #6; DESIGN.md, "every refusal is
+ * Refused requests in a workspace's audit trail, aggregated (review #6; docs/reference/DESIGN.md, "every refusal is
  * traced"). The first refusal of a bucket (workspace, hour, cause, source IP) writes its audit record
  * and the bucket item in one transaction, conditional on the bucket not existing; every later one
  * only adds 1 to the bucket's count. So a flood of 10,000 forged requests writes one audit record

@@ -50,7 +50,7 @@ function toItem(u: User): Item {
 
 /**
  * The userName uniqueness item, carrying a copy of the user's attributes. Okta looks every user
- * up by `userName eq …` before creating or linking it (okta-protocols §2), so that filter is the
+ * up by `userName eq …` before creating or linking it (docs/reference/okta-protocols.md §2), so that filter is the
  * hottest read: with the copy it is answered from the item authentication reads anyway, in one
  * round trip. The copy is written in the same transaction as the user item on every change of
  * the IdP-written attributes; the derived `roles`/`grants` may lag there (they are not part of

@@ -70,7 +70,7 @@ function userView(u: User) {
 const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /**
- * The host app's token API (DESIGN.md, "Host-app token API"), all with the platform admin key:
+ * The host app's token API (docs/reference/DESIGN.md, "Host-app token API"), all with the platform admin key:
  * SSO code exchange, RFC 7662 introspection, API/MCP token minting and RFC 7009-style revocation.
  * Errors use the OAuth envelope `{error, error_description}`.
  */

@@ -102,7 +102,7 @@ export function createUniversalLogoutApp(deps: Deps, opts: UniversalLogoutOption
   }
 
   /**
-   * Attaches the refusal facts to a 4xx (DESIGN.md: every refusal is traced): the claimed issuer,
+   * Attaches the refusal facts to a 4xx (docs/reference/DESIGN.md: every refusal is traced): the claimed issuer,
    * subject and jti, and the target workspace when exactly one was matched (several: all of them
    * in the detail, none chosen).
    */

@@ -114,7 +114,7 @@ function recordClaimed(jwt: string, facts: VerifyFacts): void {
  * `CheckRefusal`; `tokenCheck` maps it to the 401 naming the check). The checks feed each other
  * (the issuer's workspaces, the claimants, the verified claims), so they run in sequence here
  * rather than as one list. The order is chosen so that no check trusts what a later one proves,
- * and so that trust stays bound to the tenant (DESIGN.md invariants; review #1):
+ * and so that trust stays bound to the tenant (docs/reference/DESIGN.md invariants; review #1):
  *
  * 1. `checkTyp` — explicit typing (RFC 8725 §3.11);
  * 2. `checkAlg` — asymmetric allowlist, before any key is touched (RFC 8725 §3.1);

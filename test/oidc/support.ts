@@ -1,6 +1,6 @@
 /**
  * Helpers for the OIDC and token tests: a headless browser (fetch with manual redirects and a
- * cookie jar, local-emulation.md §4) and the wiring of a workspace to the local Okta stand-in
+ * cookie jar, docs/reference/local-emulation.md §4) and the wiring of a workspace to the local Okta stand-in
  * through the real admin API.
  */
 import { expect } from 'vitest';

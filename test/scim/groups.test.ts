@@ -1,6 +1,6 @@
 /**
  * `/Groups` against the running local stack: Okta Push Groups and Entra group shapes
- * (okta-protocols §2, §7), membership edges, group → role mappings (seed 001), and the cost of a
+ * (docs/reference/okta-protocols.md §2, §7), membership edges, group → role mappings (seed 001), and the cost of a
  * membership change independent of the group's size.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

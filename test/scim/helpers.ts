@@ -50,7 +50,7 @@ export async function scimWorkspace(stack: TestStack, name = 'Acme'): Promise<Sc
   return { teamId, token: String(tok.json.token), tokenId: String(tok.json.id), base, scim, admin };
 }
 
-/** An Okta-shaped POST /Users body (okta-protocols §2 "Create user"). */
+/** An Okta-shaped POST /Users body (docs/reference/okta-protocols.md §2 "Create user"). */
 export function oktaUser(userName: string, over: ScimJson = {}): ScimJson {
   const [given = 'Test', family = 'User'] = userName.split('@')[0]!.split('.');
   return {

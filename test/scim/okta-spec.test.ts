@@ -1,5 +1,5 @@
 /**
- * Okta's OIN "SCIM 2.0 SPEC" and "Entitlements" test suites (okta-protocols §2, §4), step by step,
+ * Okta's OIN "SCIM 2.0 SPEC" and "Entitlements" test suites (docs/reference/okta-protocols.md §2, §4), step by step,
  * against the running local stack, plus the storage round-trip budget of the hot paths.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

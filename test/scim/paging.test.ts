@@ -1,5 +1,5 @@
 /**
- * Okta's import (okta-protocols §2): `startIndex=1,101,201,…` with `count=100`, numbers as JSON
+ * Okta's import (docs/reference/okta-protocols.md §2): `startIndex=1,101,201,…` with `count=100`, numbers as JSON
  * numbers, stable order, and page k costing what page 1 costs (remembered cursors).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

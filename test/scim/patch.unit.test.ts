@@ -1,4 +1,4 @@
-/** The PATCH engine (RFC 7644 §3.5.2) with Okta's and Entra's shapes (okta-protocols §2, §7), without storage. */
+/** The PATCH engine (RFC 7644 §3.5.2) with Okta's and Entra's shapes (docs/reference/okta-protocols.md §2, §7), without storage. */
 import { describe, expect, it } from 'vitest';
 import { InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget } from '../../lambdas/core/scim/errors.js';
 import { applyPatch } from '../../lambdas/core/scim/patch.js';

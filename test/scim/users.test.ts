@@ -1,6 +1,6 @@
 /**
  * `/Users` against the running local stack: attribute mapping (seed 000), PUT and PATCH shapes of
- * Okta and Entra (okta-protocols §2, §7), deactivation effects (seed 001), roles (seed 004),
+ * Okta and Entra (docs/reference/okta-protocols.md §2, §7), deactivation effects (seed 001), roles (seed 004),
  * ETags, attributes projection, audit and events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Every refusal is traced (review #6; DESIGN.md invariants): a WARN `refusal` log line and a
+ * Every refusal is traced (review #6; docs/reference/DESIGN.md invariants): a WARN `refusal` log line and a
  * `Refusals` metric always, and a `<area>.refused` audit record in the targeted workspace when it is
  * known — aggregated per (workspace, cause, source IP, hour), so a flood writes one record.
  *

@@ -1,5 +1,5 @@
 /**
- * Trust bound to the tenant (review #1, DESIGN.md invariants): a Universal Logout JWT is matched to
+ * Trust bound to the tenant (review #1, docs/reference/DESIGN.md invariants): a Universal Logout JWT is matched to
  * its workspace(s) by (issuer, app id) first and verified only with keys that workspace itself
  * trusts. One workspace's configuration — an attacker's certificate, a claimed org, a failing
  * discovery — never changes the outcome for another. Real signed JWTs, the real handler behind the

@@ -1,6 +1,6 @@
 /**
  * Script of the admin page (`GET /admin/app.js`): a dependency-free client of the admin API
- * (DESIGN.md "Admin API"). Kept as a string so esbuild bundles it into the admin Lambda.
+ * (docs/reference/DESIGN.md "Admin API"). Kept as a string so esbuild bundles it into the admin Lambda.
  *
  * Rules for the code below: it is a `String.raw` template, so it must not contain a backtick or a
  * dollar sign followed by an opening brace (the one exception inlines the Connections section,

@@ -151,7 +151,7 @@ export function presetCatalogue(): PresetInfo[] {
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Plain HTTP is acceptable only to a loopback host in local mode (the IdP stand-ins; DESIGN.md). */
+/** Plain HTTP is acceptable only to a loopback host in local mode (the IdP stand-ins; docs/reference/DESIGN.md). */
 export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
@@ -183,7 +183,7 @@ export function checkIssuer(input: string, local: boolean, field = 'issuer'): st
 /**
  * Derives the Okta org issuer from the domain an admin typed (docs/reference: seed 000, "generates
  * the Okta issuer from your domain"). Deployed stacks accept HTTPS only; local mode also accepts a
- * plain-HTTP loopback URL so that the local Okta stand-in can be the issuer (DESIGN.md). The scheme
+ * plain-HTTP loopback URL so that the local Okta stand-in can be the issuer (docs/reference/DESIGN.md). The scheme
  * typed is kept: `http://127.0.0.1:9000` stays plain HTTP.
  */
 export function issuerFromDomain(input: string, local: boolean): { domain: string; issuer: string } {

@@ -54,7 +54,7 @@ export interface User {
   roles: string[];
   /** Extra grants from group mappings (seed 001). */
   grants: string[];
-  /** The SCIM `roles` attribute exactly as the IdP pushed it (seed 004, okta-protocols §4). */
+  /** The SCIM `roles` attribute exactly as the IdP pushed it (seed 004, docs/reference/okta-protocols.md §4). */
   scimRoles: MultiValue[];
   /** The SCIM `entitlements` attribute as pushed. */
   entitlements: MultiValue[];

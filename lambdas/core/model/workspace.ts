@@ -60,7 +60,7 @@ export interface IssuerClaim {
   readonly provenAt?: string;
 }
 
-/** Role catalogue of a new workspace (DESIGN.md: `admin` and `member`, default `member`). */
+/** Role catalogue of a new workspace (docs/reference/DESIGN.md: `admin` and `member`, default `member`). */
 export const DEFAULT_ROLES: Role[] = [
   { id: 'admin', displayName: 'Admin', description: 'Manages the workspace, its members and its integrations.' },
   { id: 'member', displayName: 'Member', description: 'Uses the workspace.' },

@@ -12,7 +12,7 @@
  * attrPath  = [URI ":"] ATTRNAME *1subAttr
  * ```
  *
- * Tolerated beyond the grammar, because real IdPs send it (okta-protocols §7): unquoted string
+ * Tolerated beyond the grammar, because real IdPs send it (docs/reference/okta-protocols.md §7): unquoted string
  * values (`externalId eq jyoung`, Entra) and a sub-attribute after a value filter
  * (`emails[type eq "work"].value eq "x"`, Entra), read as `emails[type eq "work" and value eq "x"]`.
  * Operators and literals are case-insensitive.

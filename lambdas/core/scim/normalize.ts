@@ -1,7 +1,7 @@
 /**
  * Brings an incoming SCIM resource body into canonical form before validation: attribute names in
  * their schema spelling (RFC 7643 §2.1: names are case-insensitive), extension objects under their
- * canonical URN, `"True"`/`"False"` strings as booleans (Entra, okta-protocols §7), bare strings in
+ * canonical URN, `"True"`/`"False"` strings as booleans (Entra, docs/reference/okta-protocols.md §7), bare strings in
  * multi-valued complex attributes as `{value}`, and `null` as unassigned (RFC 7644 §3.5.2).
  */
 import { PROTOTYPE_KEYS } from '../json.js';

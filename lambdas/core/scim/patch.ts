@@ -3,7 +3,7 @@
  * in order to a copy and returns it; the caller validates the result exactly like a PUT body, so
  * PATCH can never store something PUT would refuse.
  *
- * IdP quirks accepted (okta-protocols §2, §7): capitalised ops (`Replace`), `"True"`/`"False"`
+ * IdP quirks accepted (docs/reference/okta-protocols.md §2, §7): capitalised ops (`Replace`), `"True"`/`"False"`
  * strings for booleans, a path-less replace whose value has dotted keys (`{"name.givenName": …}`)
  * or URN-qualified keys, Okta's path-less `{"active": false}` and group rename
  * `{"id": …, "displayName": …}` (the read-only `id` is ignored there), and `Add`/`Replace` with a

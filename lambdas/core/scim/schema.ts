@@ -1,5 +1,5 @@
 /**
- * The SCIM schemas this server serves (RFC 7643 §4, §8.7; Okta's Role schema, okta-protocols §4),
+ * The SCIM schemas this server serves (RFC 7643 §4, §8.7; Okta's Role schema, docs/reference/okta-protocols.md §4),
  * as data, each attribute declared once: `/Schemas` renders them; the filter evaluator, the PATCH
  * engine and the attribute projection read names, types, `caseExact` and mutability from them; and
  * the zod schemas that validate request bodies are derived from them (`inputSchema`, input.ts),
@@ -236,7 +236,7 @@ const GROUP_ATTRIBUTES: readonly AttrDef[] = [
   }),
 ];
 
-/** Okta's Role entitlement schema (okta-protocols §4: `id`, `displayName`, `description` ≤ 1,000 characters). */
+/** Okta's Role entitlement schema (docs/reference/okta-protocols.md §4: `id`, `displayName`, `description` ≤ 1,000 characters). */
 const ROLE_ATTRIBUTES: readonly AttrDef[] = [
   attr('displayName', 'string', 'The name of the role shown in Okta.', { required: true, mutability: 'readOnly' }),
   attr('description', 'string', 'What the role grants (at most 1,000 characters).', { mutability: 'readOnly' }),

@@ -1,7 +1,7 @@
 import { WeakSignatureAlgorithm } from '../errors.js';
 import type { SignatureInfo } from '../envelope.js';
 
-/** SHA-256 or stronger (OIN rule: SHA-256 only; `okta-protocols.md` §6). */
+/** SHA-256 or stronger (OIN rule: SHA-256 only; `docs/reference/okta-protocols.md` §6). */
 const STRONG_SIGNATURE_METHODS = new Set([
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
